@@ -1,0 +1,3 @@
+/* cli.c: argument parsing shared by the verbs. */
+#include "cli.h"
+#include "tg.h"

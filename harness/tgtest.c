@@ -1,0 +1,237 @@
+/* tgtest.c: see tgtest.h. Linked into every Check suite of the project. */
+#include "tgtest.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Present only in a --coverage build. */
+extern void __gcov_dump(void) __attribute__((weak));
+
+typedef struct {
+    char *id;
+    const TTest *test;
+    int tcase; /* index into tcases */
+} entry;
+
+typedef struct {
+    char *name;
+    SFun setup, teardown;
+} tcase_def;
+
+struct tgt_registry {
+    const char *suite;
+    entry *tests;
+    int ntests, cap;
+    tcase_def *tcases;
+    int ntcases;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (!q) {
+        fputs("tgtest: out of memory\n", stderr);
+        abort();
+    }
+    return q;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xrealloc(NULL, n), s, n);
+}
+
+void tgt_tcase(tgt_registry *r, const char *name)
+{
+    r->tcases = xrealloc(r->tcases, sizeof *r->tcases * (size_t)(r->ntcases + 1));
+    r->tcases[r->ntcases].name = xstrdup(name);
+    r->tcases[r->ntcases].setup = NULL;
+    r->tcases[r->ntcases].teardown = NULL;
+    r->ntcases++;
+}
+
+void tgt_fixture(tgt_registry *r, SFun setup, SFun teardown)
+{
+    if (r->ntcases == 0)
+        tgt_tcase(r, "core");
+    r->tcases[r->ntcases - 1].setup = setup;
+    r->tcases[r->ntcases - 1].teardown = teardown;
+}
+
+/* "suites/unit/test_plan.c" -> "test_plan" */
+static void file_stem(const char *path, char *out, size_t cap)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 2 && strcmp(base + n - 2, ".c") == 0)
+        n -= 2;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, base, n);
+    out[n] = '\0';
+}
+
+void tgt_add(tgt_registry *r, const TTest *test)
+{
+    if (r->ntcases == 0)
+        tgt_tcase(r, "core");
+    char stem[256], id[1024];
+    file_stem(test->file, stem, sizeof stem);
+    snprintf(id, sizeof id, "%s/%s/%s/%s", r->suite, stem, r->tcases[r->ntcases - 1].name,
+             test->name);
+    int dup = 1;
+    for (int i = 0; i < r->ntests; i++) {
+        size_t n = strlen(id);
+        if (strncmp(r->tests[i].id, id, n) == 0 &&
+            (r->tests[i].id[n] == '\0' || r->tests[i].id[n] == '#'))
+            dup++;
+    }
+    if (dup > 1) {
+        size_t n = strlen(id);
+        snprintf(id + n, sizeof id - n, "#%d", dup);
+    }
+    if (r->ntests == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 32;
+        r->tests = xrealloc(r->tests, sizeof *r->tests * (size_t)r->cap);
+    }
+    r->tests[r->ntests].id = xstrdup(id);
+    r->tests[r->ntests].test = test;
+    r->tests[r->ntests].tcase = r->ntcases - 1;
+    r->ntests++;
+}
+
+const char *tgt_service_url(const char *name)
+{
+    char var[128] = "TOLLGATE_";
+    size_t n = strlen(var);
+    for (const char *p = name; *p && n < sizeof var - 5; p++)
+        var[n++] = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    memcpy(var + n, "_URL", 5);
+    const char *v = getenv(var);
+    return v && *v ? v : NULL;
+}
+
+static void flush_coverage_and_die(int sig)
+{
+    __gcov_dump();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_coverage(void)
+{
+    if (!__gcov_dump)
+        return;
+    int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTERM};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], flush_coverage_and_die);
+}
+
+/* Writes the result line with tabs and newlines in the message folded to spaces. */
+static void report(const char *status, const char *file, int line, const char *msg)
+{
+    const char *fdv = getenv("TOLLGATE_RESULT_FD");
+    int fd = fdv ? atoi(fdv) : -1;
+    FILE *out = fd > 2 ? fdopen(fd, "w") : NULL;
+    if (!out) {
+        fprintf(stderr, "%s: %s:%d: %s\n", status, file ? file : "", line, msg ? msg : "");
+        return;
+    }
+    fprintf(out, "%s\t%s\t%d\t", status, file ? file : "", line);
+    for (const char *p = msg ? msg : ""; *p; p++)
+        fputc(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, out);
+    fputc('\n', out);
+    fclose(out);
+}
+
+static int run_one(tgt_registry *r, const char *id)
+{
+    const entry *e = NULL;
+    for (int i = 0; i < r->ntests; i++)
+        if (strcmp(r->tests[i].id, id) == 0)
+            e = &r->tests[i];
+    if (!e) {
+        fprintf(stderr, "tgtest: unknown test id '%s' (list them with --tg-list)\n", id);
+        return TGT_EXIT_UNKNOWN;
+    }
+    guard_coverage();
+    const tcase_def *td = &r->tcases[e->tcase];
+    Suite *s = suite_create(r->suite);
+    TCase *tc = tcase_create(td->name);
+    if (td->setup || td->teardown)
+        tcase_add_checked_fixture(tc, td->setup, td->teardown);
+    tcase_add_test(tc, e->test);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_SILENT);
+    int rc = 0;
+    TestResult **res = srunner_results(sr);
+    int n = srunner_ntests_run(sr);
+    if (n < 1) {
+        report("error", e->test->file, e->test->line, "the test did not run");
+        rc = 1;
+    } else {
+        TestResult *tr = res[0];
+        int type = tr_rtype(tr);
+        const char *status = type == CK_PASS ? "passed" : type == CK_FAILURE ? "failed" : "error";
+        report(status, tr_lfile(tr) ? tr_lfile(tr) : e->test->file,
+               tr_lno(tr) > 0 ? tr_lno(tr) : e->test->line, type == CK_PASS ? "" : tr_msg(tr));
+        rc = type == CK_PASS ? 0 : 1;
+    }
+    free(res);
+    srunner_free(sr);
+    return rc;
+}
+
+static int run_all(tgt_registry *r)
+{
+    Suite *s = suite_create(r->suite);
+    TCase **tcs = calloc((size_t)r->ntcases + 1, sizeof *tcs);
+    for (int i = 0; i < r->ntcases; i++) {
+        tcs[i] = tcase_create(r->tcases[i].name);
+        if (r->tcases[i].setup || r->tcases[i].teardown)
+            tcase_add_checked_fixture(tcs[i], r->tcases[i].setup, r->tcases[i].teardown);
+        suite_add_tcase(s, tcs[i]);
+    }
+    for (int i = 0; i < r->ntests; i++)
+        tcase_add_test(tcs[r->tests[i].tcase], r->tests[i].test);
+    free(tcs);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
+
+int tgt_main(int argc, char **argv, const char *suite, void (*reg)(tgt_registry *))
+{
+    tgt_registry r = {.suite = suite};
+    reg(&r);
+    int rc;
+    if (argc == 2 && strcmp(argv[1], "--tg-list") == 0) {
+        for (int i = 0; i < r.ntests; i++)
+            printf("%s\t%s\t%d\n", r.tests[i].id, r.tests[i].test->file, r.tests[i].test->line);
+        rc = fflush(stdout) == 0 ? 0 : 1;
+    } else if (argc == 3 && strcmp(argv[1], "--tg-run") == 0) {
+        rc = run_one(&r, argv[2]);
+    } else if (argc == 1) {
+        rc = run_all(&r);
+    } else {
+        fprintf(stderr, "usage: %s [--tg-list | --tg-run ID]\n", argv[0]);
+        rc = 2;
+    }
+    for (int i = 0; i < r.ntests; i++)
+        free(r.tests[i].id);
+    for (int i = 0; i < r.ntcases; i++)
+        free(r.tcases[i].name);
+    free(r.tests);
+    free(r.tcases);
+    return rc;
+}

@@ -1,0 +1,309 @@
+/* yamltree.c: libyaml events to a tree (yamltree.h). */
+#include "yamltree.h"
+#include "tg.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct {
+    char *name;
+    tg_ynode *node;
+} anchor;
+
+typedef struct {
+    tg_ydoc *doc;
+    anchor *anchors;
+    size_t nanchors, capanchors;
+} loader;
+
+static tg_ynode *new_node(tg_ydoc *doc, tg_ykind kind, const yaml_mark_t *m)
+{
+    tg_ynode *n = tg_calloc(1, sizeof *n);
+    n->kind = kind;
+    n->line = (int)m->line + 1;
+    n->col = (int)m->column + 1;
+    n->weight = 1;
+    if (doc->nall == doc->capall) {
+        doc->capall = doc->capall ? doc->capall * 2 : 64;
+        doc->all = tg_realloc(doc->all, doc->capall * sizeof *doc->all);
+    }
+    doc->all[doc->nall++] = n;
+    return n;
+}
+
+static void push_child(tg_ynode *parent, tg_ynode *key, tg_ynode *val)
+{
+    if (parent->n == parent->cap) {
+        parent->cap = parent->cap ? parent->cap * 2 : 8;
+        parent->vals = tg_realloc(parent->vals, parent->cap * sizeof *parent->vals);
+        if (parent->kind == TG_Y_MAP)
+            parent->keys = tg_realloc(parent->keys, parent->cap * sizeof *parent->keys);
+    }
+    if (parent->kind == TG_Y_MAP)
+        parent->keys[parent->n] = key;
+    parent->vals[parent->n] = val;
+    parent->n++;
+}
+
+static void set_error(tg_ydoc *doc, const char *msg, int line, int col)
+{
+    if (doc->error)
+        return;
+    doc->error = tg_strdup(msg);
+    doc->err_line = line;
+    doc->err_col = col;
+}
+
+static void remember_anchor(loader *L, const unsigned char *name, tg_ynode *n)
+{
+    if (!name)
+        return;
+    if (L->nanchors == L->capanchors) {
+        L->capanchors = L->capanchors ? L->capanchors * 2 : 8;
+        L->anchors = tg_realloc(L->anchors, L->capanchors * sizeof *L->anchors);
+    }
+    L->anchors[L->nanchors].name = tg_strdup((const char *)name);
+    L->anchors[L->nanchors].node = n;
+    L->nanchors++;
+}
+
+static tg_ynode *find_anchor(loader *L, const unsigned char *name)
+{
+    for (size_t i = L->nanchors; i-- > 0;)
+        if (strcmp(L->anchors[i].name, (const char *)name) == 0)
+            return L->anchors[i].node;
+    return NULL;
+}
+
+static void note_duplicate(tg_ydoc *doc, tg_ynode *map, tg_ynode *key)
+{
+    if (key->kind != TG_Y_SCALAR)
+        return;
+    for (size_t i = 0; i < map->n; i++) {
+        tg_ynode *k = map->keys[i];
+        if (k->kind == TG_Y_SCALAR && k->len == key->len &&
+            memcmp(k->value, key->value, key->len) == 0 && strcmp(key->value, "<<") != 0) {
+            doc->dups = tg_realloc(doc->dups, (doc->ndups + 1) * sizeof *doc->dups);
+            tg_ydup *d = &doc->dups[doc->ndups++];
+            d->key = tg_strdup(key->value);
+            d->line = key->line;
+            d->col = key->col;
+            d->first_line = k->line;
+            d->first_col = k->col;
+            return;
+        }
+    }
+}
+
+/* Parses one node (the event already read); returns NULL on error. */
+static tg_ynode *parse_node(loader *L, yaml_parser_t *p, yaml_event_t *ev, int depth);
+
+static int next_event(loader *L, yaml_parser_t *p, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(p, ev)) {
+        set_error(L->doc, p->problem ? p->problem : "invalid YAML",
+                  (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1);
+        return -1;
+    }
+    return 0;
+}
+
+static tg_ynode *parse_node(loader *L, yaml_parser_t *p, yaml_event_t *ev, int depth)
+{
+    tg_ydoc *doc = L->doc;
+    if (depth > TG_YAML_MAX_DEPTH) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "nesting deeper than %d levels", TG_YAML_MAX_DEPTH);
+        set_error(doc, msg, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
+        return NULL;
+    }
+    switch (ev->type) {
+    case YAML_ALIAS_EVENT: {
+        tg_ynode *target = find_anchor(L, ev->data.alias.anchor);
+        if (!target) {
+            set_error(doc, "alias to an anchor that is not defined",
+                      (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
+            return NULL;
+        }
+        return target;
+    }
+    case YAML_SCALAR_EVENT: {
+        tg_ynode *n = new_node(doc, TG_Y_SCALAR, &ev->start_mark);
+        n->len = ev->data.scalar.length;
+        n->value = tg_strndup((const char *)ev->data.scalar.value, n->len);
+        n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        if (ev->data.scalar.tag)
+            n->tag = tg_strdup((const char *)ev->data.scalar.tag);
+        remember_anchor(L, ev->data.scalar.anchor, n);
+        return n;
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        int is_map = ev->type == YAML_MAPPING_START_EVENT;
+        tg_ynode *n = new_node(doc, is_map ? TG_Y_MAP : TG_Y_SEQ, &ev->start_mark);
+        const unsigned char *anc = is_map ? ev->data.mapping_start.anchor
+                                          : ev->data.sequence_start.anchor;
+        const unsigned char *tag = is_map ? ev->data.mapping_start.tag
+                                          : ev->data.sequence_start.tag;
+        if (tag)
+            n->tag = tg_strdup((const char *)tag);
+        for (;;) {
+            yaml_event_t child;
+            if (next_event(L, p, &child) != 0)
+                return NULL;
+            if (child.type == YAML_SEQUENCE_END_EVENT || child.type == YAML_MAPPING_END_EVENT) {
+                yaml_event_delete(&child);
+                break;
+            }
+            tg_ynode *key = NULL, *val;
+            if (is_map) {
+                key = parse_node(L, p, &child, depth + 1);
+                yaml_event_delete(&child);
+                if (!key || next_event(L, p, &child) != 0)
+                    return NULL;
+                note_duplicate(doc, n, key);
+            }
+            val = parse_node(L, p, &child, depth + 1);
+            int was_alias = child.type == YAML_ALIAS_EVENT;
+            yaml_mark_t use_mark = child.start_mark;
+            yaml_event_delete(&child);
+            if (!val)
+                return NULL;
+            if (was_alias) {
+                /* Refer to the anchored node through a thin alias wrapper
+                 * so positions of the use site are kept. */
+                tg_ynode *ref = new_node(doc, val->kind, &use_mark);
+                ref->value = val->value ? tg_strndup(val->value, val->len) : NULL;
+                ref->len = val->len;
+                ref->quoted = val->quoted;
+                ref->is_alias = 1;
+                ref->keys = NULL;
+                ref->vals = NULL;
+                if (val->n) {
+                    ref->cap = ref->n = val->n;
+                    ref->vals = tg_malloc(val->n * sizeof *ref->vals);
+                    memcpy(ref->vals, val->vals, val->n * sizeof *ref->vals);
+                    if (val->kind == TG_Y_MAP) {
+                        ref->keys = tg_malloc(val->n * sizeof *ref->keys);
+                        memcpy(ref->keys, val->keys, val->n * sizeof *ref->keys);
+                    }
+                }
+                ref->weight = val->weight;
+                val = ref;
+            }
+            n->weight += val->weight + (key ? key->weight : 0);
+            if (n->weight > TG_YAML_MAX_EXPANDED) {
+                char msg[128];
+                snprintf(msg, sizeof msg,
+                         "aliases expand to more than %d nodes (an alias bomb?); refused",
+                         TG_YAML_MAX_EXPANDED);
+                set_error(doc, msg, n->line, n->col);
+                return NULL;
+            }
+            push_child(n, key, val);
+        }
+        remember_anchor(L, anc, n);
+        return n;
+    }
+    default:
+        set_error(doc, "unexpected YAML event", (int)ev->start_mark.line + 1,
+                  (int)ev->start_mark.column + 1);
+        return NULL;
+    }
+}
+
+int tg_yaml_load(const char *text, size_t len, tg_ydoc *doc)
+{
+    memset(doc, 0, sizeof *doc);
+    loader L = {.doc = doc};
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) {
+        set_error(doc, "cannot initialise the YAML parser", 0, 0);
+        return -1;
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int done = 0;
+    while (!done && !doc->error) {
+        yaml_event_t ev;
+        if (next_event(&L, &p, &ev) != 0)
+            break;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT: done = 1; break;
+        case YAML_DOCUMENT_START_EVENT: doc->ndocs++; break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SCALAR_EVENT:
+        case YAML_ALIAS_EVENT: {
+            tg_ynode *n = parse_node(&L, &p, &ev, 0);
+            if (n && !doc->root)
+                doc->root = n;
+            break;
+        }
+        default: break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    for (size_t i = 0; i < L.nanchors; i++)
+        free(L.anchors[i].name);
+    free(L.anchors);
+    return doc->error ? -1 : 0;
+}
+
+void tg_ydoc_free(tg_ydoc *doc)
+{
+    for (size_t i = 0; i < doc->nall; i++) {
+        tg_ynode *n = doc->all[i];
+        free(n->value);
+        free(n->tag);
+        free(n->keys);
+        free(n->vals);
+        free(n);
+    }
+    free(doc->all);
+    for (size_t i = 0; i < doc->ndups; i++)
+        free(doc->dups[i].key);
+    free(doc->dups);
+    free(doc->error);
+    memset(doc, 0, sizeof *doc);
+}
+
+tg_ynode *tg_y_key(const tg_ynode *map, const char *key)
+{
+    if (!map || map->kind != TG_Y_MAP)
+        return NULL;
+    for (size_t i = map->n; i-- > 0;) {
+        const tg_ynode *k = map->keys[i];
+        if (k->kind == TG_Y_SCALAR && strcmp(k->value, key) == 0)
+            return map->keys[i];
+    }
+    return NULL;
+}
+
+tg_ynode *tg_y_get(const tg_ynode *map, const char *key)
+{
+    if (!map || map->kind != TG_Y_MAP)
+        return NULL;
+    for (size_t i = map->n; i-- > 0;) {
+        const tg_ynode *k = map->keys[i];
+        if (k->kind == TG_Y_SCALAR && strcmp(k->value, key) == 0)
+            return map->vals[i];
+    }
+    return NULL;
+}
+
+int tg_y_is_null(const tg_ynode *n)
+{
+    if (!n)
+        return 1;
+    if (n->kind != TG_Y_SCALAR || n->quoted)
+        return 0;
+    return n->len == 0 || strcmp(n->value, "~") == 0 || strcmp(n->value, "null") == 0 ||
+           strcmp(n->value, "Null") == 0 || strcmp(n->value, "NULL") == 0;
+}
+
+const char *tg_y_str(const tg_ynode *n)
+{
+    return n && n->kind == TG_Y_SCALAR ? n->value : NULL;
+}
