@@ -56,7 +56,9 @@ static uint64_t hash(const char *s)
 }
 
 /* The client's slot, or the slot it takes over: a free or expired one of its
- * set first, else the live one whose window started first. */
+ * set first, else the live one with the fewest requests (the oldest among
+ * equals), so a flood of one-off addresses evicts its own kind and a client
+ * that is near its limit stays counted. */
 static slot *find_slot(be_ratelimit *rl, const char *key, double now)
 {
     slot *set = rl->slots + (hash(key) % rl->nsets) * BE_RL_WAYS;
@@ -70,7 +72,9 @@ static slot *find_slot(be_ratelimit *rl, const char *key, double now)
         if (is_free && !victim_free) {
             victim = s;
             victim_free = 1;
-        } else if (!is_free && !victim_free && (!victim || s->start < victim->start)) {
+        } else if (!is_free && !victim_free &&
+                   (!victim || s->count < victim->count ||
+                    (s->count == victim->count && s->start < victim->start))) {
             victim = s;
         }
     }

@@ -5,9 +5,9 @@
  * Memory is bounded by the capacity given at creation, however many clients
  * come: the table is a set-associative cache (each address may live in one of
  * BE_RL_WAYS slots). A new client takes a free or expired slot of its set;
- * when all are live, the one whose window started first is evicted, so a
- * flood of new addresses can reset other clients' counts early but never
- * grows memory. Thread-safe (one mutex; the critical section is a few
+ * when all are live, the one with the fewest requests is evicted, so a flood
+ * of new addresses never grows memory and mostly evicts its own kind rather
+ * than a client close to its limit. Thread-safe (one mutex; the critical section is a few
  * comparisons).
  */
 #ifndef BE_RATELIMIT_H

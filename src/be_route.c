@@ -74,6 +74,10 @@ int be_route_match(const char *path, be_route *out)
             out->error = "invalid_path";
             return BE_EINVAL;
         }
+    /* "//" or a trailing "/" names nothing (no silent normalisation). */
+    for (int i = 0; i < n; i++)
+        if (len[i] == 0 && !(n == 1 && path[1] == '\0'))
+            return BE_ENOTFOUND;
     if (n == 1 && is(seg[0], len[0], "health")) {
         out->id = BE_R_HEALTH;
         return BE_OK;

@@ -99,13 +99,20 @@ static int run(sqlite_store *s, const char *sql, const be_param *params, int np,
     sqlite3_stmt *st = prepared(s, sql);
     if (!st)
         return map_error(s->db, sqlite3_errcode(s->db));
+    /* SQLite numbers "$N" parameters in order of appearance, not by N:
+     * bind by name so the SQL reads the same as in PostgreSQL. */
     for (int i = 0; i < np; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int at = sqlite3_bind_parameter_index(st, name);
+        if (at == 0)
+            continue;
         if (params[i].is_int)
-            sqlite3_bind_int64(st, i + 1, params[i].i);
+            sqlite3_bind_int64(st, at, params[i].i);
         else if (params[i].s)
-            sqlite3_bind_text(st, i + 1, params[i].s, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, at, params[i].s, -1, SQLITE_STATIC);
         else
-            sqlite3_bind_null(st, i + 1);
+            sqlite3_bind_null(st, at);
     }
     int ncols = sqlite3_column_count(st), cap = 0, rc;
     if (rows) {
