@@ -110,6 +110,8 @@ static int map_error(pg_store *s, PGresult *r)
 
 static int run(pg_store *s, const char *sql, const be_param *params, int np, be_rows *rows)
 {
+    if (rows)
+        memset(rows, 0, sizeof *rows);
     int rc = ensure_connected(s);
     if (rc != BE_OK)
         return rc;
@@ -160,7 +162,7 @@ static int pg_query(be_store *base, const char *sql, const be_param *params, int
 
 static int pg_ping(be_store *base)
 {
-    be_rows rows;
+    be_rows rows = {0};
     int rc = pg_query(base, "SELECT 1", NULL, 0, &rows);
     be_rows_free(&rows);
     return rc == BE_OK ? BE_OK : BE_EUNAVAIL;

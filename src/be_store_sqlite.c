@@ -96,6 +96,8 @@ static int is_cached(const sqlite_store *s, const sqlite3_stmt *st)
 
 static int run(sqlite_store *s, const char *sql, const be_param *params, int np, be_rows *rows)
 {
+    if (rows)
+        memset(rows, 0, sizeof *rows);
     sqlite3_stmt *st = prepared(s, sql);
     if (!st)
         return map_error(s->db, sqlite3_errcode(s->db));
@@ -166,7 +168,7 @@ static int sq_ping(be_store *base)
             return BE_EUNAVAIL;
         }
     }
-    be_rows rows;
+    be_rows rows = {0};
     int rc = sq_query(base, "SELECT count(*) FROM sqlite_master", NULL, 0, &rows);
     be_rows_free(&rows);
     return rc == BE_OK ? BE_OK : BE_EUNAVAIL;
