@@ -259,6 +259,18 @@ static inline int it_wait_exit(pid_t pid, long ms)
     return -1;
 }
 
+/* In the sanitizer build the backend reports to its log: any report fails the test. */
+static inline void it_assert_clean_log(const it_backend *b)
+{
+    char *log = it_backend_log(b);
+    int dirty = strstr(log, "AddressSanitizer") || strstr(log, "LeakSanitizer") ||
+                strstr(log, "runtime error:");
+    if (dirty)
+        unlink(b->log);
+    ck_assert_msg(!dirty, "the backend's sanitizer reported: %s", log);
+    free(log);
+}
+
 /* SIGTERM, then SIGKILL after 15 s. Returns the wait status (-1 if killed). */
 static inline int it_backend_stop(it_backend *b)
 {
@@ -271,6 +283,7 @@ static inline int it_backend_stop(it_backend *b)
         waitpid(b->pid, NULL, 0);
     }
     b->pid = 0;
+    it_assert_clean_log(b);
     unlink(b->log);
     return st;
 }

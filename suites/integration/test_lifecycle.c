@@ -139,6 +139,7 @@ START_TEST(sigterm_lets_an_in_flight_request_finish)
     ck_assert_msg(refused, "a new connection was accepted after SIGTERM");
     int st = it_wait_exit(pid, 15000);
     b.pid = 0;
+    it_assert_clean_log(&b);
     char *log = it_backend_log(&b);
     unlink(b.log);
     ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -163,6 +164,7 @@ START_TEST(sigterm_bound_stops_a_request_that_outlasts_it)
     /* the slow request would take 30 s; the bound is 1 s */
     int st = it_wait_exit(pid, 10000);
     b.pid = 0;
+    it_assert_clean_log(&b);
     char *log = it_backend_log(&b);
     unlink(b.log);
     ck_assert_msg(st != -1, "backend still running 10 s after SIGTERM with SHUTDOWN_TIMEOUT=1");
