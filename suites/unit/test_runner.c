@@ -289,7 +289,7 @@ START_TEST(many_tests_in_parallel_all_get_a_result)
                          "fixture/fixture_suite/bad/aborts", "fixture/fixture_suite/bad/hangs",
                          "fixture/fixture_suite/ok/prints_megabytes"};
     tg_results r;
-    run_fixture(ids, 5, 0.5, 0, &r);
+    run_fixture(ids, 5, 3, 0, &r);
     ck_assert_uint_eq(r.ntests, 5);
     ck_assert_int_eq(r.totals.passed, 2);
     ck_assert_int_eq(r.totals.failed, 1);
