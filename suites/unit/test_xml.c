@@ -30,7 +30,7 @@ START_TEST(refuses_malformed_input_with_a_line)
     const char *bad[] = {"<a><b></a>", "<a>", "<a x=1/>", "<a>&bogus;</a>", "", "<a/><b/>",
                          "<a>\n\n<b>", "<a x=\"unterminated/>"};
     const char *want[] = {"does not match", "never closed", "without quotes", "unknown entity",
-                          "no root", "after the root", "line 3", "unterminated"};
+                          "expected an element", "after the root", "line 3", "unterminated"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *err = NULL;
         tg_xml *x = tg_xml_parse(bad[i], strlen(bad[i]), &err);
