@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi' TERM INT
 
-as_pg "$pgbin/initdb" -D "$dir/data" -U tollgate --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 ||
+as_pg "$pgbin/initdb" -N -D "$dir/data" -U tollgate --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 ||
   { cat "$dir/initdb.log" >&2; exit 3; }
 as_pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
   -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off" start >/dev/null ||
