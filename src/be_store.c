@@ -41,15 +41,37 @@ int be_store_open(const char *url, be_store **out, char *err, size_t errlen)
     return BE_EINVAL;
 }
 
+void be_store_init(be_store *s, const be_store_ops *ops)
+{
+    s->ops = ops;
+    pthread_mutex_init(&s->lock, NULL);
+}
+
+int be_store_query(be_store *s, const char *sql, const be_param *params, int nparams,
+                   be_rows *rows)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = s->ops->query(s, sql, params, nparams, rows);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 void be_store_close(be_store *s)
 {
-    if (s)
-        s->ops->close(s);
+    if (!s)
+        return;
+    pthread_mutex_destroy(&s->lock);
+    s->ops->close(s);
 }
 
 int be_store_ping(be_store *s)
 {
-    return s->ops->ping(s);
+    if (s->ops->check && s->ops->check(s) != BE_OK)
+        return BE_EUNAVAIL;
+    be_rows rows = {0};
+    int rc = be_store_query(s, "SELECT 1", NULL, 0, &rows);
+    be_rows_free(&rows);
+    return rc == BE_OK ? BE_OK : BE_EUNAVAIL;
 }
 
 const char *be_store_engine(const be_store *s)
@@ -147,7 +169,7 @@ static be_param P_TEXT(const char *s)
 static int query_one(be_store *s, const char *sql, const be_param *p, int np, be_rows *rows)
 {
     memset(rows, 0, sizeof *rows);
-    int rc = s->ops->query(s, sql, p, np, rows);
+    int rc = be_store_query(s, sql, p, np, rows);
     if (rc == BE_OK && rows->nrows == 0) {
         be_rows_free(rows);
         return BE_ENOTFOUND;
@@ -215,7 +237,7 @@ int be_project_list_get(be_store *s, int64_t limit, int64_t offset, be_project_l
         return rc;
     be_param p[] = {P_INT(limit), P_INT(offset)};
     be_rows rows = {0};
-    rc = s->ops->query(
+    rc = be_store_query(
         s, "SELECT " PROJECT_COLS " FROM projects ORDER BY id LIMIT $1 OFFSET $2", p, 2, &rows);
     if (rc == BE_OK && rows.nrows > 0) {
         out->items = be_calloc((size_t)rows.nrows, sizeof *out->items);
@@ -284,7 +306,7 @@ int be_document_list_get(be_store *s, int64_t project_id, int64_t limit, int64_t
     if (rc != BE_OK)
         return rc;
     memset(&rows, 0, sizeof rows);
-    rc = s->ops->query(s,
+    rc = be_store_query(s,
                        "SELECT " DOCUMENT_COLS " FROM documents WHERE project_id = $1 "
                        "ORDER BY id LIMIT $2 OFFSET $3",
                        p, 3, &rows);

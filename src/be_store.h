@@ -2,8 +2,8 @@
  * be_store.h: the storage layer. One interface, two implementations.
  *
  * be_store_ops is the interface every engine implements: run one
- * parameterised SQL statement and hand back its rows as text, check the
- * connection, close. be_store_sqlite.c (the embedded default) and
+ * parameterised SQL statement and hand back its rows as text, an optional
+ * readiness check, close. be_store_sqlite.c (the embedded default) and
  * be_store_pg.c (libpq, built when BE_HAVE_PQ is defined) implement it; each
  * creates the same schema in its own dialect when it opens. The SQL of the
  * resources (be_store.c) is written once, in the subset both engines speak
@@ -24,6 +24,7 @@
 
 #include "be_validate.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,17 +46,28 @@ typedef struct be_store be_store;
 
 typedef struct be_store_ops {
     const char *engine; /* "sqlite" or "postgres" */
-    /* Runs sql with params; fills rows when non-NULL. */
+    /* Runs sql with params; fills rows when non-NULL. Called with s->lock
+     * held: an engine keeps one connection and never locks itself. It
+     * reconnects first when it can. */
     int (*query)(be_store *s, const char *sql, const be_param *params, int nparams,
                  be_rows *rows);
-    /* 0 when the database answers, BE_EUNAVAIL otherwise (reconnects if it can). */
-    int (*ping)(be_store *s);
+    /* Optional: a readiness check beyond answering a query; NULL if none. */
+    int (*check)(be_store *s);
+    /* Frees the engine (the lock is already destroyed). */
     void (*close)(be_store *s);
 } be_store_ops;
 
+/* The first member of every engine's struct. */
 struct be_store {
     const be_store_ops *ops;
+    pthread_mutex_t lock;
 };
+
+/* For the engines: sets ops and the lock up. */
+void be_store_init(be_store *s, const be_store_ops *ops);
+/* Runs one statement under the store's lock. */
+int be_store_query(be_store *s, const char *sql, const be_param *params, int nparams,
+                   be_rows *rows);
 
 /* Opens by DATABASE_URL and creates the schema. BE_EINVAL/BE_EUNAVAIL with a
  * message in err on failure (a PostgreSQL server that is down at start is not

@@ -30,7 +30,6 @@ int be_store_pg_open(const char *url, be_store **out, char *err, size_t errlen)
 
 typedef struct {
     be_store base;
-    pthread_mutex_t lock;
     PGconn *conn;
     char *url;
     int schema_ready;
@@ -153,19 +152,7 @@ static int run(pg_store *s, const char *sql, const be_param *params, int np, be_
 static int pg_query(be_store *base, const char *sql, const be_param *params, int np,
                     be_rows *rows)
 {
-    pg_store *s = (pg_store *)base;
-    pthread_mutex_lock(&s->lock);
-    int rc = run(s, sql, params, np, rows);
-    pthread_mutex_unlock(&s->lock);
-    return rc;
-}
-
-static int pg_ping(be_store *base)
-{
-    be_rows rows = {0};
-    int rc = pg_query(base, "SELECT 1", NULL, 0, &rows);
-    be_rows_free(&rows);
-    return rc == BE_OK ? BE_OK : BE_EUNAVAIL;
+    return run((pg_store *)base, sql, params, np, rows);
 }
 
 static void pg_close(be_store *base)
@@ -173,12 +160,11 @@ static void pg_close(be_store *base)
     pg_store *s = (pg_store *)base;
     if (s->conn)
         PQfinish(s->conn);
-    pthread_mutex_destroy(&s->lock);
     free(s->url);
     free(s);
 }
 
-static const be_store_ops pg_ops = {"postgres", pg_query, pg_ping, pg_close};
+static const be_store_ops pg_ops = {"postgres", pg_query, NULL, pg_close};
 
 int be_store_pg_open(const char *url, be_store **out, char *err, size_t errlen)
 {
@@ -193,15 +179,14 @@ int be_store_pg_open(const char *url, be_store **out, char *err, size_t errlen)
     }
     PQconninfoFree(opts);
     pg_store *s = be_calloc(1, sizeof *s);
-    s->base.ops = &pg_ops;
-    pthread_mutex_init(&s->lock, NULL);
+    be_store_init(&s->base, &pg_ops);
     s->url = be_strdup(url);
-    pthread_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->base.lock);
     int rc = ensure_connected(s);
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->base.lock);
     if (rc == BE_EINTERNAL) {
         snprintf(err, errlen, "DATABASE_URL: cannot create the schema: %s", be_store_last_error());
-        pg_close(&s->base);
+        be_store_close(&s->base);
         return BE_EINVAL;
     }
     *out = &s->base;

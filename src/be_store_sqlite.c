@@ -18,7 +18,6 @@
 
 typedef struct {
     be_store base;
-    pthread_mutex_t lock;
     sqlite3 *db;
     char *path; /* NULL for :memory: */
     dev_t dev;
@@ -149,29 +148,20 @@ static int run(sqlite_store *s, const char *sql, const be_param *params, int np,
 static int sq_query(be_store *base, const char *sql, const be_param *params, int np,
                     be_rows *rows)
 {
-    sqlite_store *s = (sqlite_store *)base;
-    pthread_mutex_lock(&s->lock);
-    int rc = run(s, sql, params, np, rows);
-    pthread_mutex_unlock(&s->lock);
-    return rc;
+    return run((sqlite_store *)base, sql, params, np, rows);
 }
 
 /* A database file removed or replaced under a running service is a lost
  * database: writes would go to an unlinked inode. */
-static int sq_ping(be_store *base)
+static int sq_check(be_store *base)
 {
-    sqlite_store *s = (sqlite_store *)base;
-    if (s->path) {
-        struct stat st;
-        if (stat(s->path, &st) != 0 || st.st_dev != s->dev || st.st_ino != s->ino) {
-            be_store_set_error("sqlite: database file %s is gone", s->path);
-            return BE_EUNAVAIL;
-        }
+    const sqlite_store *s = (const sqlite_store *)base;
+    struct stat st;
+    if (s->path && (stat(s->path, &st) != 0 || st.st_dev != s->dev || st.st_ino != s->ino)) {
+        be_store_set_error("sqlite: database file %s is gone", s->path);
+        return BE_EUNAVAIL;
     }
-    be_rows rows = {0};
-    int rc = sq_query(base, "SELECT count(*) FROM sqlite_master", NULL, 0, &rows);
-    be_rows_free(&rows);
-    return rc == BE_OK ? BE_OK : BE_EUNAVAIL;
+    return BE_OK;
 }
 
 static void sq_close(be_store *base)
@@ -180,12 +170,11 @@ static void sq_close(be_store *base)
     for (int i = 0; i < s->ncache; i++)
         sqlite3_finalize(s->cache[i].stmt);
     sqlite3_close(s->db);
-    pthread_mutex_destroy(&s->lock);
     free(s->path);
     free(s);
 }
 
-static const be_store_ops sqlite_ops = {"sqlite", sq_query, sq_ping, sq_close};
+static const be_store_ops sqlite_ops = {"sqlite", sq_query, sq_check, sq_close};
 
 int be_store_sqlite_open(const char *path, be_store **out, char *err, size_t errlen)
 {
@@ -217,8 +206,7 @@ int be_store_sqlite_open(const char *path, be_store **out, char *err, size_t err
         return BE_EINVAL;
     }
     sqlite_store *s = be_calloc(1, sizeof *s);
-    s->base.ops = &sqlite_ops;
-    pthread_mutex_init(&s->lock, NULL);
+    be_store_init(&s->base, &sqlite_ops);
     s->db = db;
     if (!memory) {
         s->path = be_strdup(path);
