@@ -13,7 +13,6 @@ RUN apt-get update \
 WORKDIR /src
 COPY Makefile ./
 COPY mk/ mk/
-COPY harness/ harness/
 COPY src/ src/
 RUN make build/backend && strip build/backend
 
