@@ -152,6 +152,45 @@ START_TEST(readiness_follows_the_postgres_server)
 }
 END_TEST
 
+START_TEST(internal_error_is_500_and_logged_with_its_trace_id)
+{
+    it_backend b;
+    start_backend(&b, server.dir);
+    it_resp r;
+    ck_assert_int_eq(post(&b, "/api/v1/projects", "{\"name\":\"broken\"}", &r), 201);
+    it_resp_free(&r);
+    /* a schema the code does not expect: the kind of bug a 500 is for */
+    char sql[256];
+    snprintf(sql, sizeof sql, "psql -h %s -U tollgate -d postgres -q -c 'DROP TABLE documents'",
+             server.dir);
+    ck_assert_msg(pg_run(&server, sql) == 0, "psql failed; see %s/tools.log", server.dir);
+    const char *h[] = {"X-Trace-ID: pg-500-check", NULL};
+    char url[160];
+    snprintf(url, sizeof url, "%s/api/v1/projects/1/documents", b.url);
+    ck_assert_int_eq(it_request("GET", url, NULL, h, &r), 500);
+    ck_assert_ptr_nonnull(strstr(r.body.data, "\"internal_error\""));
+    ck_assert_ptr_null(strstr(r.body.data, "documents")); /* no SQL or table names */
+    ck_assert_ptr_null(strstr(r.body.data, "relation"));
+    it_resp_free(&r);
+    char *log = it_backend_log(&b);
+    int logged = 0;
+    for (char *save = NULL, *line = strtok_r(log, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        cJSON *j = cJSON_Parse(line);
+        const char *lvl = cJSON_GetStringValue(cJSON_GetObjectItem(j, "level"));
+        const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(j, "trace_id"));
+        const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "msg"));
+        if (lvl && t && msg && strcmp(lvl, "error") == 0 && strcmp(t, "pg-500-check") == 0 &&
+            strstr(msg, "documents"))
+            logged = 1;
+        cJSON_Delete(j);
+    }
+    free(log);
+    ck_assert_msg(logged, "no error line with the trace id and the cause in the log");
+    ck_assert_int_eq(it_backend_stop(&b), 0);
+}
+END_TEST
+
 START_TEST(postgres_down_at_start_is_not_fatal)
 {
     /* a socket folder with no server in it */
@@ -173,6 +212,7 @@ static void tests(tgt_registry *r)
     tgt_fixture(r, pg_setup, pg_teardown);
     tgt_add(r, postgres_backs_the_same_api);
     tgt_add(r, readiness_follows_the_postgres_server);
+    tgt_add(r, internal_error_is_500_and_logged_with_its_trace_id);
     tgt_tcase(r, "no_server");
     tgt_fixture(r, it_shared_setup, NULL);
     tgt_add(r, postgres_down_at_start_is_not_fatal);

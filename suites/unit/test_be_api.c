@@ -331,6 +331,42 @@ START_TEST(pagination_query_is_validated)
 }
 END_TEST
 
+/* An engine whose every statement fails the way a bug would: the API must
+ * answer 500 with a generic message and keep the details for the log. */
+static int failing_query(be_store *s, const char *sql, const be_param *p, int np, be_rows *rows)
+{
+    (void)s, (void)sql, (void)p, (void)np;
+    if (rows)
+        memset(rows, 0, sizeof *rows);
+    be_store_set_error("secret-table-name: syntax error at /var/lib/db");
+    return BE_EINTERNAL;
+}
+
+static void failing_close(be_store *s)
+{
+    free(s);
+}
+
+START_TEST(storage_failure_is_500_without_internals)
+{
+    static const be_store_ops failing = {"failing", failing_query, NULL, failing_close};
+    be_store *bad = be_calloc(1, sizeof *bad);
+    be_store_init(bad, &failing);
+    be_store *good = app.store;
+    app.store = bad;
+    be_response res;
+    ck_assert_int_eq(call("GET", "/api/v1/projects/1", NULL, NULL, NULL, &res), 500);
+    assert_error_shape(&res, "internal_error");
+    ck_assert_ptr_null(strstr(res.body, "secret"));
+    ck_assert_ptr_null(strstr(res.body, "/var/lib"));
+    be_response_free(&res);
+    ck_assert_int_eq(call("GET", "/api/v1/health/readiness", NULL, NULL, NULL, &res), 503);
+    be_response_free(&res);
+    app.store = good;
+    be_store_close(bad);
+}
+END_TEST
+
 static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "errors");
@@ -340,6 +376,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, body_without_json_content_type_is_415);
     tgt_add(r, too_large_body_is_413);
     tgt_add(r, pagination_query_is_validated);
+    tgt_add(r, storage_failure_is_500_without_internals);
     tgt_tcase(r, "resources");
     tgt_fixture(r, setup, teardown);
     tgt_add(r, projects_round_trip_through_the_api);
