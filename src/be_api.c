@@ -6,6 +6,7 @@
 #include "be_route.h"
 #include "be_validate.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,6 +416,42 @@ static void handle_preflight(const be_request *req, const be_route *rt, const ch
     send_empty(res, 204);
 }
 
+/* The address trust_hops entries from the right of X-Forwarded-For, if it
+ * is a well-formed IP address; else the peer. */
+static void client_of(const be_request *req, int trust_hops, char out[64])
+{
+    snprintf(out, 64, "%s", req->client ? req->client : "");
+    const char *xff = trust_hops > 0 ? header(req, "X-Forwarded-For") : NULL;
+    if (!xff)
+        return;
+    const char *end = xff + strlen(xff);
+    for (int hop = 1; hop <= trust_hops; hop++) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        if (hop == trust_hops) {
+            while (start < end && (*start == ' ' || *start == '\t'))
+                start++;
+            const char *stop = end;
+            while (stop > start && (stop[-1] == ' ' || stop[-1] == '\t'))
+                stop--;
+            char addr[64];
+            size_t n = (size_t)(stop - start);
+            if (n == 0 || n >= sizeof addr)
+                return;
+            memcpy(addr, start, n);
+            addr[n] = '\0';
+            unsigned char bin[16];
+            if (inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1)
+                memcpy(out, addr, n + 1);
+            return;
+        }
+        if (start == xff)
+            return; /* fewer entries than trusted hops: keep the peer */
+        end = start - 1;
+    }
+}
+
 static int is_json_type(const char *ct)
 {
     static const char want[] = "application/json";
@@ -429,6 +466,7 @@ void be_api_handle(be_app *app, const be_request *req, be_response *res)
     memset(res, 0, sizeof *res);
     be_trace_pick(header(req, "X-Trace-ID"), res->trace_id);
     add_header(res, "X-Trace-ID", res->trace_id);
+    client_of(req, app->cfg->trust_proxy_hops, res->client);
 
     be_route rt;
     int rc = be_route_match(req->path, &rt);
@@ -468,7 +506,7 @@ void be_api_handle(be_app *app, const be_request *req, be_response *res)
     }
     if (!be_route_is_health(rt.id)) {
         be_rl_result rl;
-        be_ratelimit_hit(app->rl, req->client, be_wall(), &rl);
+        be_ratelimit_hit(app->rl, res->client, be_wall(), &rl);
         add_header_int(res, "X-RateLimit-Limit", rl.limit);
         add_header_int(res, "X-RateLimit-Remaining", rl.remaining);
         add_header_int(res, "X-RateLimit-Reset", rl.reset);

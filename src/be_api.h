@@ -8,6 +8,12 @@
  * directly. It never leaks internals to the client: storage errors are
  * logged with the trace id and answered with a generic message.
  *
+ * The client a request is counted for is the TCP peer, or with
+ * TRUST_PROXY_HOPS=N the address N entries from the right of
+ * X-Forwarded-For (the one the outermost trusted proxy saw); entries a client
+ * wrote itself further left are ignored, and a malformed entry falls back to
+ * the peer.
+ *
  * Ownership: the request and the app belong to the caller; the response owns
  * its body and header values until be_response_free().
  */
@@ -34,7 +40,7 @@ typedef const char *(*be_lookup_fn)(void *ctx, const char *name);
 typedef struct be_request {
     const char *method;
     const char *path;   /* decoded by be_http_unescape() */
-    const char *client; /* the peer address as text: the rate-limit key */
+    const char *client; /* the peer address as text */
     be_lookup_fn header, query;
     void *ctx; /* passed to header() and query() */
     const char *body;
@@ -54,6 +60,7 @@ typedef struct be_response {
     } headers[BE_MAX_HEADERS];
     int nheaders;
     char trace_id[BE_TRACE_MAX + 1];
+    char client[64]; /* the client the request was counted for (see TRUST_PROXY_HOPS) */
 } be_response;
 
 void be_api_handle(be_app *app, const be_request *req, be_response *res);

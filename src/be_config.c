@@ -21,6 +21,7 @@ const char be_config_usage[] =
     "                         postgres://user@host:port/db (default sqlite://backend.db)\n"
     "  RATE_LIMIT_PER_MINUTE  requests per client address per minute (default 60)\n"
     "  RATE_LIMIT_CLIENTS     client addresses tracked at most (default 65536)\n"
+    "  TRUST_PROXY_HOPS       proxies in front whose X-Forwarded-For is believed (default 0)\n"
     "  MAX_BODY_BYTES         largest request body accepted (default 1048576)\n"
     "  CORS_ORIGINS           comma-separated allowed origins, or * (default none)\n"
     "  LOG_LEVEL              debug, info, warn or error (default info)\n"
@@ -252,6 +253,10 @@ int be_config_load(be_config *c, int argc, char **argv, be_getenv_fn env, char *
     if (env_int(env, "RATE_LIMIT_CLIENTS", 16, 16777216, &n, err, errlen))
         goto bad;
     c->rl_capacity = (size_t)n;
+    n = 0;
+    if (env_int(env, "TRUST_PROXY_HOPS", 0, 16, &n, err, errlen))
+        goto bad;
+    c->trust_proxy_hops = (int)n;
     if (env_int(env, "BE_DEBUG_SLOW_MS", 0, 600000, &c->debug_slow_ms, err, errlen))
         goto bad;
     v = env("LOG_LEVEL");

@@ -30,6 +30,7 @@ typedef struct be_config {
     int shutdown_timeout;   /* SHUTDOWN_TIMEOUT seconds, default 10 */
     int64_t debug_slow_ms;  /* BE_DEBUG_SLOW_MS: enables /api/v1/debug/slow up to this; 0 = off */
     size_t rl_capacity;     /* RATE_LIMIT_CLIENTS: clients tracked at most, default 65536 */
+    int trust_proxy_hops;   /* TRUST_PROXY_HOPS: proxies whose X-Forwarded-For is believed, default 0 */
     char *commit;           /* COMMIT_SHA, RAILWAY_GIT_COMMIT_SHA or RENDER_GIT_COMMIT */
 } be_config;
 

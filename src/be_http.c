@@ -125,7 +125,7 @@ static enum MHD_Result respond(be_server *srv, struct MHD_Connection *c, const c
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)res.status, r);
     MHD_destroy_response(r);
     be_log_request(res.trace_id, method, url, res.status, (be_mono() - rc->start) * 1000.0,
-                   client);
+                   res.client[0] ? res.client : client);
     be_response_free(&res);
     return ok;
 }

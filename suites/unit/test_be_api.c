@@ -367,6 +367,55 @@ START_TEST(storage_failure_is_500_without_internals)
 }
 END_TEST
 
+/* The client a request was counted for, with these X-Forwarded-For and hops. */
+static const char *client_for(const char *xff, int hops)
+{
+    static char out[64];
+    char h[160];
+    snprintf(h, sizeof h, "X-Forwarded-For: %s", xff);
+    const char *headers[] = {h, NULL};
+    cfg.trust_proxy_hops = hops;
+    be_response res;
+    call("GET", "/health", NULL, headers, "10.0.0.1", &res);
+    snprintf(out, sizeof out, "%s", res.client);
+    be_response_free(&res);
+    cfg.trust_proxy_hops = 0;
+    return out;
+}
+
+START_TEST(forwarded_client_is_believed_only_for_trusted_hops)
+{
+    ck_assert_str_eq(client_for("203.0.113.5", 0), "10.0.0.1");
+    ck_assert_str_eq(client_for("203.0.113.5", 1), "203.0.113.5");
+    ck_assert_str_eq(client_for("6.6.6.6, 203.0.113.5", 1), "203.0.113.5");
+    ck_assert_str_eq(client_for("6.6.6.6, 203.0.113.5 , 192.0.2.1", 2), "203.0.113.5");
+    ck_assert_str_eq(client_for("2001:db8::7", 1), "2001:db8::7");
+    ck_assert_str_eq(client_for("203.0.113.5", 2), "10.0.0.1");
+    ck_assert_str_eq(client_for("not-an-ip", 1), "10.0.0.1");
+    ck_assert_str_eq(client_for("1.2.3.4, ", 1), "10.0.0.1");
+    ck_assert_str_eq(client_for("", 1), "10.0.0.1");
+}
+END_TEST
+
+START_TEST(spoofed_forwarded_entries_do_not_reset_the_limit)
+{
+    be_ratelimit_free(app.rl);
+    app.rl = be_ratelimit_new(1, 60, 64);
+    cfg.trust_proxy_hops = 1;
+    const char *first[] = {"X-Forwarded-For: 1.1.1.1, 203.0.113.9", NULL};
+    const char *spoofed[] = {"X-Forwarded-For: 2.2.2.2, 203.0.113.9", NULL};
+    const char *other[] = {"X-Forwarded-For: 203.0.113.10", NULL};
+    be_response res;
+    ck_assert_int_eq(call("GET", "/api/v1/projects", NULL, first, "10.0.0.1", &res), 200);
+    be_response_free(&res);
+    ck_assert_int_eq(call("GET", "/api/v1/projects", NULL, spoofed, "10.0.0.1", &res), 429);
+    be_response_free(&res);
+    ck_assert_int_eq(call("GET", "/api/v1/projects", NULL, other, "10.0.0.1", &res), 200);
+    be_response_free(&res);
+    cfg.trust_proxy_hops = 0;
+}
+END_TEST
+
 static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "errors");
@@ -388,6 +437,8 @@ static void tests(tgt_registry *r)
     tgt_add(r, cors_preflight_allows_listed_origin_only);
     tgt_add(r, simple_cors_request_gets_allow_origin);
     tgt_add(r, safe_trace_id_is_echoed_unsafe_one_replaced);
+    tgt_add(r, forwarded_client_is_believed_only_for_trusted_hops);
+    tgt_add(r, spoofed_forwarded_entries_do_not_reset_the_limit);
 }
 
 TGT_MAIN("unit", tests)

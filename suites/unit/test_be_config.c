@@ -46,6 +46,8 @@ static void field_text(const be_config *c, const char *field, char *out, size_t 
         snprintf(out, n, "%d", c->log_level);
     else if (strcmp(field, "workers") == 0)
         snprintf(out, n, "%d", c->workers);
+    else if (strcmp(field, "trust_proxy_hops") == 0)
+        snprintf(out, n, "%d", c->trust_proxy_hops);
     else if (strcmp(field, "commit") == 0)
         snprintf(out, n, "%s", c->commit);
     else
