@@ -26,6 +26,8 @@ static const char *fuzz_env(const char *name)
         return "1000000";
     if (strcmp(name, "MAX_BODY_BYTES") == 0)
         return "65536";
+    if (strcmp(name, "TRUST_PROXY_HOPS") == 0)
+        return "2";
     return NULL;
 }
 
