@@ -354,6 +354,8 @@ static void handle_slow(be_app *app, const be_request *req, be_response *res)
         send_error(res, 400, "invalid_query", msg);
         return;
     }
+    /* Tests wait for this line to know the request is in flight. */
+    be_log_event(BE_LOG_DEBUG, res->trace_id, "debug/slow: sleeping %lld ms", (long long)ms);
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;

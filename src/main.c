@@ -73,9 +73,9 @@ int main(int argc, char **argv)
 
     int sig = 0;
     sigwait(&stop, &sig);
-    be_log_event(BE_LOG_INFO, NULL, "%s: no new connections; %d request(s) in flight",
-                 sig == SIGTERM ? "SIGTERM" : "SIGINT", be_server_inflight(srv));
     be_server_quiesce(srv);
+    be_log_event(BE_LOG_INFO, NULL, "%s: stopped accepting; %d request(s) in flight",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", be_server_inflight(srv));
     double deadline = be_mono() + cfg.shutdown_timeout;
     while (be_server_inflight(srv) > 0 && be_mono() < deadline) {
         struct timespec ts = {0, 10 * 1000000L};

@@ -105,26 +105,39 @@ static void *slow_request(void *arg)
     return NULL;
 }
 
-/* Gives the slow request a head start so it is in flight before SIGTERM
- * (if it were not, the test would fail: the request would be refused). */
-static void let_request_start(void)
+/* Waits (10 s at most) until the backend logged that the slow request is
+ * being handled (LOG_LEVEL=debug), so SIGTERM lands while it is in flight. */
+static void wait_for_log(const it_backend *b, const char *text)
 {
-    it_sleep_ms(400);
+    for (int i = 0; i < 500; i++) {
+        char *log = it_backend_log(b);
+        int found = strstr(log, text) != NULL;
+        free(log);
+        if (found)
+            return;
+        it_sleep_ms(20);
+    }
+    ck_abort_msg("the backend never logged \"%s\"", text);
+}
+
+static void wait_until_in_flight(const it_backend *b)
+{
+    wait_for_log(b, "debug/slow: sleeping");
 }
 
 START_TEST(sigterm_lets_an_in_flight_request_finish)
 {
-    static const char *const env[] = {"BE_DEBUG_SLOW_MS=10000", NULL};
+    static const char *const env[] = {"BE_DEBUG_SLOW_MS=10000", "LOG_LEVEL=debug", NULL};
     it_backend b;
     it_backend_start(&b, env);
     slow_call s = {0};
     snprintf(s.url, sizeof s.url, "%s/api/v1/debug/slow?ms=1500", b.url);
     pthread_t t;
     pthread_create(&t, NULL, slow_request, &s);
-    let_request_start();
+    wait_until_in_flight(&b);
     pid_t pid = b.pid;
     kill(pid, SIGTERM);
-    it_sleep_ms(200);
+    wait_for_log(&b, "stopped accepting");
     /* no new connections once shutdown began */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)b.port),
@@ -151,14 +164,15 @@ END_TEST
 
 START_TEST(sigterm_bound_stops_a_request_that_outlasts_it)
 {
-    static const char *const env[] = {"BE_DEBUG_SLOW_MS=60000", "SHUTDOWN_TIMEOUT=1", NULL};
+    static const char *const env[] = {"BE_DEBUG_SLOW_MS=60000", "SHUTDOWN_TIMEOUT=1", "LOG_LEVEL=debug",
+                                      NULL};
     it_backend b;
     it_backend_start(&b, env);
     slow_call s = {0};
     snprintf(s.url, sizeof s.url, "%s/api/v1/debug/slow?ms=30000", b.url);
     pthread_t t;
     pthread_create(&t, NULL, slow_request, &s);
-    let_request_start();
+    wait_until_in_flight(&b);
     pid_t pid = b.pid;
     kill(pid, SIGTERM);
     /* the slow request would take 30 s; the bound is 1 s */
