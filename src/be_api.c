@@ -15,8 +15,8 @@
 #include <time.h>
 
 /* Request headers a browser may send cross-origin (preflight allow-list). */
-static const char *const cors_headers[] = {"content-type", "authorization", "x-trace-id",
-                                           "x-requested-with", "accept", "accept-language",
+static const char *const cors_headers[] = {"content-type",     "authorization", "x-trace-id",
+                                           "x-requested-with", "accept",        "accept-language",
                                            "content-language"};
 #define CORS_ALLOW_HEADERS "Content-Type, Authorization, X-Trace-ID, X-Requested-With"
 #define CORS_EXPOSE_HEADERS                                                                        \
@@ -335,8 +335,8 @@ static void handle_documents(be_app *app, const be_request *req, const be_route 
     }
     if (is_method(req, "POST")) {
         char loc[96];
-        snprintf(loc, sizeof loc, "/api/v1/projects/%lld/documents/%lld",
-                 (long long)d.project_id, (long long)d.id);
+        snprintf(loc, sizeof loc, "/api/v1/projects/%lld/documents/%lld", (long long)d.project_id,
+                 (long long)d.id);
         add_header(res, "Location", loc);
     }
     send_json(res, is_method(req, "POST") ? 201 : 200, document_json(&d));
@@ -514,7 +514,8 @@ void be_api_handle(be_app *app, const be_request *req, be_response *res)
         add_header_int(res, "X-RateLimit-Reset", rl.reset);
         if (!rl.allowed) {
             add_header_int(res, "Retry-After", rl.retry_after);
-            send_error(res, 429, "rate_limited", "too many requests; retry after Retry-After seconds");
+            send_error(res, 429, "rate_limited",
+                       "too many requests; retry after Retry-After seconds");
             return;
         }
     }

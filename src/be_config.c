@@ -74,8 +74,10 @@ static int check_database_url(const char *u, char *err, size_t errlen)
         return BE_OK;
     if (has_prefix(u, "sqlite://")) {
         if (u[strlen("sqlite://")] == '\0') {
-            fail(err, errlen, "DATABASE_URL: \"%s\" names no file; use sqlite:///abs/path.db, "
-                              "sqlite://relative.db or sqlite::memory:", u);
+            fail(err, errlen,
+                 "DATABASE_URL: \"%s\" names no file; use sqlite:///abs/path.db, "
+                 "sqlite://relative.db or sqlite::memory:",
+                 u);
             return BE_EINVAL;
         }
         return BE_OK;
@@ -84,8 +86,9 @@ static int check_database_url(const char *u, char *err, size_t errlen)
 #ifdef BE_HAVE_PQ
         return BE_OK;
 #else
-        fail(err, errlen, "DATABASE_URL: this backend was built without libpq; install libpq-dev "
-                          "and rebuild, or use a sqlite:// URL");
+        fail(err, errlen,
+             "DATABASE_URL: this backend was built without libpq; install libpq-dev "
+             "and rebuild, or use a sqlite:// URL");
         return BE_EINVAL;
 #endif
     }
@@ -152,8 +155,11 @@ static int parse_log_level(const char *v, int *out)
     static const struct {
         const char *name;
         int level;
-    } levels[] = {{"debug", BE_LOG_DEBUG}, {"info", BE_LOG_INFO},   {"warn", BE_LOG_WARN},
-                  {"warning", BE_LOG_WARN}, {"error", BE_LOG_ERROR}};
+    } levels[] = {{"debug", BE_LOG_DEBUG},
+                  {"info", BE_LOG_INFO},
+                  {"warn", BE_LOG_WARN},
+                  {"warning", BE_LOG_WARN},
+                  {"error", BE_LOG_ERROR}};
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (strcasecmp(v, levels[i].name) == 0) {
             *out = levels[i].level;
@@ -209,8 +215,7 @@ static int parse_flags(be_config *c, int argc, char **argv, char *err, size_t er
     return BE_OK;
 }
 
-int be_config_load(be_config *c, int argc, char **argv, be_getenv_fn env, char *err,
-                   size_t errlen)
+int be_config_load(be_config *c, int argc, char **argv, be_getenv_fn env, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     if (!env)

@@ -29,8 +29,12 @@ void be_json_escape(be_buf *b, const char *s)
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         if (*p >= 0x80) {
-            size_t len = (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 1;
-            if (len > 1 && strnlen((const char *)p, len) == len && be_utf8_valid((const char *)p, len)) {
+            size_t len = (*p & 0xE0) == 0xC0   ? 2
+                         : (*p & 0xF0) == 0xE0 ? 3
+                         : (*p & 0xF8) == 0xF0 ? 4
+                                               : 1;
+            if (len > 1 && strnlen((const char *)p, len) == len &&
+                be_utf8_valid((const char *)p, len)) {
                 be_buf_add(b, p, len);
                 p += len;
             } else {
@@ -74,8 +78,8 @@ static void line_end(be_buf *b)
     be_buf_free(b);
 }
 
-void be_log_request(const char *trace, const char *method, const char *path, int status,
-                    double ms, const char *client)
+void be_log_request(const char *trace, const char *method, const char *path, int status, double ms,
+                    const char *client)
 {
     int level = status >= 500 ? BE_LOG_ERROR : status >= 400 ? BE_LOG_WARN : BE_LOG_INFO;
     if (!be_log_enabled(level))

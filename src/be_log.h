@@ -15,8 +15,8 @@
 void be_log_set_level(int level); /* BE_LOG_* of be_config.h */
 int be_log_enabled(int level);
 /* Level follows the status: info below 400, warn for 4xx, error for 5xx. */
-void be_log_request(const char *trace, const char *method, const char *path, int status,
-                    double ms, const char *client);
+void be_log_request(const char *trace, const char *method, const char *path, int status, double ms,
+                    const char *client);
 /* trace may be NULL. */
 void be_log_event(int level, const char *trace, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -21,11 +21,11 @@
 typedef struct be_ratelimit be_ratelimit;
 
 typedef struct be_rl_result {
-    int allowed;          /* 0: answer 429 */
-    int64_t limit;        /* X-RateLimit-Limit */
-    int64_t remaining;    /* X-RateLimit-Remaining (after this request) */
-    int64_t reset;        /* X-RateLimit-Reset: Unix time the window ends */
-    int64_t retry_after;  /* Retry-After seconds (meaningful when !allowed), at least 1 */
+    int allowed;         /* 0: answer 429 */
+    int64_t limit;       /* X-RateLimit-Limit */
+    int64_t remaining;   /* X-RateLimit-Remaining (after this request) */
+    int64_t reset;       /* X-RateLimit-Reset: Unix time the window ends */
+    int64_t retry_after; /* Retry-After seconds (meaningful when !allowed), at least 1 */
 } be_rl_result;
 
 /* capacity is rounded up to a multiple of BE_RL_WAYS. Free with be_ratelimit_free(). */

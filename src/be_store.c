@@ -47,8 +47,7 @@ void be_store_init(be_store *s, const be_store_ops *ops)
     pthread_mutex_init(&s->lock, NULL);
 }
 
-int be_store_query(be_store *s, const char *sql, const be_param *params, int nparams,
-                   be_rows *rows)
+int be_store_query(be_store *s, const char *sql, const be_param *params, int nparams, be_rows *rows)
 {
     pthread_mutex_lock(&s->lock);
     int rc = s->ops->query(s, sql, params, nparams, rows);
@@ -189,8 +188,7 @@ static int query_count(be_store *s, const char *sql, const be_param *p, int np, 
     return rc == BE_ENOTFOUND ? BE_EINTERNAL : rc;
 }
 
-static int project_query(be_store *s, const char *sql, const be_param *p, int np,
-                         be_project *out)
+static int project_query(be_store *s, const char *sql, const be_param *p, int np, be_project *out)
 {
     be_rows rows;
     int rc = query_one(s, sql, p, np, &rows);
@@ -200,8 +198,7 @@ static int project_query(be_store *s, const char *sql, const be_param *p, int np
     return rc;
 }
 
-static int document_query(be_store *s, const char *sql, const be_param *p, int np,
-                          be_document *out)
+static int document_query(be_store *s, const char *sql, const be_param *p, int np, be_document *out)
 {
     be_rows rows;
     int rc = query_one(s, sql, p, np, &rows);
@@ -215,8 +212,7 @@ int be_project_create(be_store *s, const be_project_in *in, be_project *out)
 {
     char now[32];
     be_utc_time(now);
-    be_param p[] = {P_TEXT(in->name), P_TEXT(in->description ? in->description : ""),
-                    P_TEXT(now)};
+    be_param p[] = {P_TEXT(in->name), P_TEXT(in->description ? in->description : ""), P_TEXT(now)};
     return project_query(s,
                          "INSERT INTO projects (name, description, created_at, updated_at) "
                          "VALUES ($1, $2, $3, $3) RETURNING " PROJECT_COLS,
@@ -237,8 +233,8 @@ int be_project_list_get(be_store *s, int64_t limit, int64_t offset, be_project_l
         return rc;
     be_param p[] = {P_INT(limit), P_INT(offset)};
     be_rows rows = {0};
-    rc = be_store_query(
-        s, "SELECT " PROJECT_COLS " FROM projects ORDER BY id LIMIT $1 OFFSET $2", p, 2, &rows);
+    rc = be_store_query(s, "SELECT " PROJECT_COLS " FROM projects ORDER BY id LIMIT $1 OFFSET $2",
+                        p, 2, &rows);
     if (rc == BE_OK && rows.nrows > 0) {
         out->items = be_calloc((size_t)rows.nrows, sizeof *out->items);
         for (int i = 0; i < rows.nrows; i++)
@@ -270,13 +266,12 @@ int be_project_delete(be_store *s, int64_t id)
     return rc;
 }
 
-int be_document_create(be_store *s, int64_t project_id, const be_document_in *in,
-                       be_document *out)
+int be_document_create(be_store *s, int64_t project_id, const be_document_in *in, be_document *out)
 {
     char now[32];
     be_utc_time(now);
-    be_param p[] = {P_INT(project_id), P_TEXT(in->title),
-                    P_TEXT(in->content ? in->content : ""), P_TEXT(now)};
+    be_param p[] = {P_INT(project_id), P_TEXT(in->title), P_TEXT(in->content ? in->content : ""),
+                    P_TEXT(now)};
     /* A missing project is a foreign-key violation, which the engines report
      * as BE_ENOTFOUND: no window between a check and the insert. */
     return document_query(s,
@@ -307,9 +302,9 @@ int be_document_list_get(be_store *s, int64_t project_id, int64_t limit, int64_t
         return rc;
     memset(&rows, 0, sizeof rows);
     rc = be_store_query(s,
-                       "SELECT " DOCUMENT_COLS " FROM documents WHERE project_id = $1 "
-                       "ORDER BY id LIMIT $2 OFFSET $3",
-                       p, 3, &rows);
+                        "SELECT " DOCUMENT_COLS " FROM documents WHERE project_id = $1 "
+                        "ORDER BY id LIMIT $2 OFFSET $3",
+                        p, 3, &rows);
     if (rc == BE_OK && rows.nrows > 0) {
         out->items = be_calloc((size_t)rows.nrows, sizeof *out->items);
         for (int i = 0; i < rows.nrows; i++)
@@ -338,8 +333,8 @@ int be_document_delete(be_store *s, int64_t project_id, int64_t id)
 {
     be_param p[] = {P_INT(project_id), P_INT(id)};
     be_rows rows;
-    int rc = query_one(s, "DELETE FROM documents WHERE project_id = $1 AND id = $2 RETURNING id",
-                       p, 2, &rows);
+    int rc = query_one(s, "DELETE FROM documents WHERE project_id = $1 AND id = $2 RETURNING id", p,
+                       2, &rows);
     be_rows_free(&rows);
     return rc;
 }

@@ -49,8 +49,7 @@ typedef struct be_store_ops {
     /* Runs sql with params; fills rows when non-NULL. Called with s->lock
      * held: an engine keeps one connection and never locks itself. It
      * reconnects first when it can. */
-    int (*query)(be_store *s, const char *sql, const be_param *params, int nparams,
-                 be_rows *rows);
+    int (*query)(be_store *s, const char *sql, const be_param *params, int nparams, be_rows *rows);
     /* Optional: a readiness check beyond answering a query; NULL if none. */
     int (*check)(be_store *s);
     /* Frees the engine (the lock is already destroyed). */
@@ -120,8 +119,7 @@ int be_project_update(be_store *s, int64_t id, const be_project_in *in, be_proje
 /* Deletes the project and its documents. */
 int be_project_delete(be_store *s, int64_t id);
 
-int be_document_create(be_store *s, int64_t project_id, const be_document_in *in,
-                       be_document *out);
+int be_document_create(be_store *s, int64_t project_id, const be_document_in *in, be_document *out);
 int be_document_get(be_store *s, int64_t project_id, int64_t id, be_document *out);
 int be_document_list_get(be_store *s, int64_t project_id, int64_t limit, int64_t offset,
                          be_document_list *out);

@@ -101,8 +101,8 @@ static int map_error(pg_store *s, PGresult *r)
         return BE_ECONFLICT;
     if (state && strcmp(state, "23503") == 0)
         return BE_ENOTFOUND;
-    if (PQstatus(s->conn) != CONNECTION_OK || (state && (strncmp(state, "08", 2) == 0 ||
-                                                         strncmp(state, "57P", 3) == 0)))
+    if (PQstatus(s->conn) != CONNECTION_OK ||
+        (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
         return BE_EUNAVAIL;
     return BE_EINTERNAL;
 }
@@ -149,8 +149,7 @@ static int run(pg_store *s, const char *sql, const be_param *params, int np, be_
     return BE_OK;
 }
 
-static int pg_query(be_store *base, const char *sql, const be_param *params, int np,
-                    be_rows *rows)
+static int pg_query(be_store *base, const char *sql, const be_param *params, int np, be_rows *rows)
 {
     return run((pg_store *)base, sql, params, np, rows);
 }

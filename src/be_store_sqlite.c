@@ -145,8 +145,7 @@ static int run(sqlite_store *s, const char *sql, const be_param *params, int np,
     return result;
 }
 
-static int sq_query(be_store *base, const char *sql, const be_param *params, int np,
-                    be_rows *rows)
+static int sq_query(be_store *base, const char *sql, const be_param *params, int np, be_rows *rows)
 {
     return run((sqlite_store *)base, sql, params, np, rows);
 }
@@ -181,8 +180,8 @@ int be_store_sqlite_open(const char *path, be_store **out, char *err, size_t err
     *out = NULL;
     sqlite3 *db = NULL;
     int memory = strcmp(path, ":memory:") == 0;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     char *msg = NULL;
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(db, 1);
@@ -200,7 +199,10 @@ int be_store_sqlite_open(const char *path, be_store **out, char *err, size_t err
         snprintf(err, errlen,
                  "DATABASE_URL: cannot open SQLite database \"%s\": %s; check that its folder "
                  "exists and is writable",
-                 path, msg ? msg : db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+                 path,
+                 msg  ? msg
+                 : db ? sqlite3_errmsg(db)
+                      : sqlite3_errstr(rc));
         sqlite3_free(msg);
         sqlite3_close(db);
         return BE_EINVAL;

@@ -108,7 +108,8 @@ int be_json_object(const char *body, size_t n, cJSON **out, char *msg, size_t ms
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(body, n, &end, 0);
     /* Anything but whitespace after the value is an error too. */
-    while (j && end && end < body + n && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+    while (j && end && end < body + n &&
+           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
         end++;
     if (j && end != body + n) {
         cJSON_Delete(j);
@@ -187,11 +188,10 @@ static int resource_from_json(const cJSON *obj, int partial, const char *key, co
     return BE_OK;
 }
 
-int be_project_from_json(const cJSON *obj, int partial, be_project_in *in, char *msg,
-                         size_t msglen)
+int be_project_from_json(const cJSON *obj, int partial, be_project_in *in, char *msg, size_t msglen)
 {
-    return resource_from_json(obj, partial, "name", "description", &in->name, &in->description,
-                              msg, msglen);
+    return resource_from_json(obj, partial, "name", "description", &in->name, &in->description, msg,
+                              msglen);
 }
 
 int be_document_from_json(const cJSON *obj, int partial, be_document_in *in, char *msg,

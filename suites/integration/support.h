@@ -78,9 +78,8 @@ static inline const char *it_header(const it_resp *r, const char *name, char *ou
 
 /* Sends one request with an optional reused handle (for keep-alive checks).
  * headers: NULL-terminated "Name: value" strings. Returns the curl code. */
-static inline CURLcode it_request_on(CURL *c, const char *method, const char *url,
-                                     const char *body, size_t body_len,
-                                     const char *const *headers, it_resp *r)
+static inline CURLcode it_request_on(CURL *c, const char *method, const char *url, const char *body,
+                                     size_t body_len, const char *const *headers, it_resp *r)
 {
     memset(r, 0, sizeof *r);
     struct curl_slist *hl = NULL;
@@ -343,7 +342,8 @@ static inline int it_raw_connect(const char *base)
     ck_assert_ptr_nonnull(colon);
     int port = atoi(colon + 1);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect %s: %s", base,
                   strerror(errno));

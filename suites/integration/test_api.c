@@ -214,8 +214,13 @@ END_TEST
 
 START_TEST(invalid_bodies_are_400)
 {
-    const char *bodies[] = {"{\"name\":", "not json", "[]", "{\"name\":\"\"}", "{\"nme\":\"typo\"}",
-                            "{\"name\":\"a\\u0000b\"}", "{\"name\":\"x\"} trailing"};
+    const char *bodies[] = {"{\"name\":",
+                            "not json",
+                            "[]",
+                            "{\"name\":\"\"}",
+                            "{\"nme\":\"typo\"}",
+                            "{\"name\":\"a\\u0000b\"}",
+                            "{\"name\":\"x\"} trailing"};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
         expect_error("POST", it_url("/api/v1/projects"), bodies[i], 400, "invalid_body");
 }
@@ -289,9 +294,13 @@ END_TEST
 
 START_TEST(ids_that_are_not_numbers_are_400)
 {
-    const char *paths[] = {"/api/v1/projects/abc", "/api/v1/projects/-1", "/api/v1/projects/0",
-                           "/api/v1/projects/1.5", "/api/v1/projects/99999999999999999999",
-                           "/api/v1/projects/1/documents/x", "/api/v1/projects/%31%00"};
+    const char *paths[] = {"/api/v1/projects/abc",
+                           "/api/v1/projects/-1",
+                           "/api/v1/projects/0",
+                           "/api/v1/projects/1.5",
+                           "/api/v1/projects/99999999999999999999",
+                           "/api/v1/projects/1/documents/x",
+                           "/api/v1/projects/%31%00"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         expect_error("GET", it_url("%s", paths[i]), NULL, 400, "invalid_id");
 }
@@ -355,7 +364,8 @@ START_TEST(cors_preflight_answers_allowed_origin)
     char v[128];
     ck_assert_str_eq(it_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
                      "https://app.example.com");
-    ck_assert_ptr_nonnull(strstr(it_header(&r, "Access-Control-Allow-Methods", v, sizeof v), "POST"));
+    ck_assert_ptr_nonnull(
+        strstr(it_header(&r, "Access-Control-Allow-Methods", v, sizeof v), "POST"));
     ck_assert_ptr_nonnull(
         strstr(it_header(&r, "Access-Control-Allow-Headers", v, sizeof v), "Content-Type"));
     it_resp_free(&r);
@@ -391,15 +401,14 @@ START_TEST(malformed_http_gets_4xx_or_close)
         "GET /health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
         "POST /api/v1/projects HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
         "Content-Type: application/json\r\n\r\nZZZ\r\n",
-        "GET /health HTTP/1.1\r\n\r\n", /* HTTP/1.1 without Host */
+        "GET /health HTTP/1.1\r\n\r\n",                         /* HTTP/1.1 without Host */
         "\x16\x03\x01\x02\x05\x01\x05\x01\xfc\x03\x03\r\n\r\n", /* a TLS hello */
     };
     for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
         int closed;
         char *got = it_raw_exchange(it_base, reqs[i], strlen(reqs[i]), &closed);
         int status = strncmp(got, "HTTP/1.", 7) == 0 ? atoi(got + 9) : 0;
-        ck_assert_msg((status >= 400 && status < 500) || (status == 0 && closed) ||
-                          status == 505,
+        ck_assert_msg((status >= 400 && status < 500) || (status == 0 && closed) || status == 505,
                       "request %zu: got status %d (closed %d): %.80s", i, status, closed, got);
         free(got);
     }

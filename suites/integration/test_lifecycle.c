@@ -140,7 +140,8 @@ START_TEST(sigterm_lets_an_in_flight_request_finish)
     wait_for_log(&b, "stopped accepting");
     /* no new connections once shutdown began */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)b.port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)b.port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int refused = connect(fd, (struct sockaddr *)&a, sizeof a) != 0;
     close(fd);
@@ -164,8 +165,8 @@ END_TEST
 
 START_TEST(sigterm_bound_stops_a_request_that_outlasts_it)
 {
-    static const char *const env[] = {"BE_DEBUG_SLOW_MS=60000", "SHUTDOWN_TIMEOUT=1", "LOG_LEVEL=debug",
-                                      NULL};
+    static const char *const env[] = {"BE_DEBUG_SLOW_MS=60000", "SHUTDOWN_TIMEOUT=1",
+                                      "LOG_LEVEL=debug", NULL};
     it_backend b;
     it_backend_start(&b, env);
     slow_call s = {0};

@@ -57,7 +57,8 @@ static void pg_setup(void)
         free(cmd);
     }
     char args[256];
-    snprintf(args, sizeof args, "initdb -N -D %s/data -U tollgate --auth=trust -E UTF8", server.dir);
+    snprintf(args, sizeof args, "initdb -N -D %s/data -U tollgate --auth=trust -E UTF8",
+             server.dir);
     ck_assert_msg(pg_run(&server, args) == 0, "initdb failed; see %s/tools.log", server.dir);
     pg_start(&server);
 }

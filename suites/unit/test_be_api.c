@@ -132,9 +132,9 @@ START_TEST(every_error_status_has_the_json_error_shape)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         be_response res;
-        ck_assert_int_eq(call(cases[i].method, cases[i].path, cases[i].body, json_headers, NULL,
-                              &res),
-                         cases[i].status);
+        ck_assert_int_eq(
+            call(cases[i].method, cases[i].path, cases[i].body, json_headers, NULL, &res),
+            cases[i].status);
         assert_error_shape(&res, cases[i].code);
         ck_assert_ptr_nonnull(be_response_header(&res, "X-Trace-ID"));
         be_response_free(&res);
@@ -154,9 +154,8 @@ END_TEST
 START_TEST(projects_round_trip_through_the_api)
 {
     be_response res;
-    ck_assert_int_eq(call("POST", "/api/v1/projects", "{\"name\":\"api\"}", json_headers, NULL,
-                          &res),
-                     201);
+    ck_assert_int_eq(
+        call("POST", "/api/v1/projects", "{\"name\":\"api\"}", json_headers, NULL, &res), 201);
     cJSON *j = cJSON_Parse(res.body);
     int id = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "id"));
     cJSON_Delete(j);
@@ -186,7 +185,8 @@ START_TEST(body_without_json_content_type_is_415)
     ck_assert_int_eq(call("POST", "/api/v1/projects", "{\"name\":\"x\"}", NULL, NULL, &res), 415);
     be_response_free(&res);
     const char *charset[] = {"Content-Type: application/json; charset=utf-8", NULL};
-    ck_assert_int_eq(call("POST", "/api/v1/projects", "{\"name\":\"x\"}", charset, NULL, &res), 201);
+    ck_assert_int_eq(call("POST", "/api/v1/projects", "{\"name\":\"x\"}", charset, NULL, &res),
+                     201);
     be_response_free(&res);
 }
 END_TEST
@@ -194,8 +194,13 @@ END_TEST
 START_TEST(too_large_body_is_413)
 {
     fake f = {json_headers, NULL};
-    be_request req = {.method = "POST", .path = "/api/v1/projects", .client = "127.0.0.1",
-                      .header = fake_header, .ctx = &f, .body = "", .body_too_large = 1};
+    be_request req = {.method = "POST",
+                      .path = "/api/v1/projects",
+                      .client = "127.0.0.1",
+                      .header = fake_header,
+                      .ctx = &f,
+                      .body = "",
+                      .body_too_large = 1};
     be_response res;
     be_api_handle(&app, &req, &res);
     ck_assert_int_eq(res.status, 413);
@@ -267,8 +272,8 @@ START_TEST(simple_cors_request_gets_allow_origin)
     ck_assert_int_eq(call("GET", "/health", NULL, ok, NULL, &res), 200);
     ck_assert_str_eq(be_response_header(&res, "Access-Control-Allow-Origin"),
                      "https://app.example.com");
-    ck_assert_ptr_nonnull(strstr(be_response_header(&res, "Access-Control-Expose-Headers"),
-                                 "X-Trace-ID"));
+    ck_assert_ptr_nonnull(
+        strstr(be_response_header(&res, "Access-Control-Expose-Headers"), "X-Trace-ID"));
     be_response_free(&res);
     const char *evil[] = {"Origin: https://evil.example", NULL};
     ck_assert_int_eq(call("GET", "/health", NULL, evil, NULL, &res), 200);

@@ -1,7 +1,7 @@
 /* Unit tests for be_config.c: defaults, flags over variables, and a message
  * naming the variable for every bad value. */
-#include "be_config.h"
 #include "be.h"
+#include "be_config.h"
 #include "be_fixtures.h"
 #include "tgtest.h"
 
@@ -75,8 +75,8 @@ static void check_config(const fix_case *fc)
         ck_assert_ptr_nonnull(eq);
         *eq = '\0';
         field_text(&c, want, got, sizeof got);
-        ck_assert_msg(strcmp(got, eq + 1) == 0, "config.tsv:%d: %s is %s, want %s", fc->line,
-                      want, got, eq + 1);
+        ck_assert_msg(strcmp(got, eq + 1) == 0, "config.tsv:%d: %s is %s, want %s", fc->line, want,
+                      got, eq + 1);
         be_config_free(&c);
     } else {
         ck_assert_msg(rc == BE_EINVAL, "config.tsv:%d: accepted", fc->line);

@@ -14,8 +14,8 @@ static void check_unescape(const fix_case *c)
 {
     char *s = be_strdup(c->field[0]);
     size_t n = be_http_unescape(s);
-    ck_assert_msg(n == c->len[1] && memcmp(s, c->field[1], n) == 0,
-                  "unescape.tsv:%d: %s became %s", c->line, c->field[0], s);
+    ck_assert_msg(n == c->len[1] && memcmp(s, c->field[1], n) == 0, "unescape.tsv:%d: %s became %s",
+                  c->line, c->field[0], s);
     free(s);
 }
 

@@ -40,8 +40,8 @@ static void check_body(const fix_case *c)
         }
     }
     cJSON_Delete(obj);
-    ck_assert_msg((rc == BE_OK) == want_ok, "json_bodies.tsv:%d: want %s, got rc %d (%s)",
-                  c->line, c->field[1], rc, msg);
+    ck_assert_msg((rc == BE_OK) == want_ok, "json_bodies.tsv:%d: want %s, got rc %d (%s)", c->line,
+                  c->field[1], rc, msg);
     if (!want_ok && c->nfields > 3)
         ck_assert_msg(strstr(msg, c->field[3]) != NULL,
                       "json_bodies.tsv:%d: message \"%s\" does not say \"%s\"", c->line, msg,
