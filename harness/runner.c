@@ -65,7 +65,6 @@ typedef struct run {
     task **queue; /* pending, used as a stack from the end after reversal */
     size_t nqueue, capqueue;
     job *jobs;
-    int njobs;
     size_t done, total, blocking;
 } run;
 
