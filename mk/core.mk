@@ -47,3 +47,11 @@ bench-core: all $(BUILD)/bench/trivial $(BUILD)/bench/balance
 	bash ci/bench/core.sh
 bench: bench-core
 .PHONY: bench-core
+
+SERVICE_BIN := $(BUILD)/fixtures/fixture_service
+$(SERVICE_BIN): $(OBJ)/fixtures/runner/fixture_service.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+tests: $(SERVICE_BIN)
