@@ -320,6 +320,7 @@ int tg_smoke_monitor(tg_smoke_spec **specs, size_t nspecs, const tg_smoke_opts *
             exit_code = completed && last_healthy ? TG_EXIT_OK : TG_EXIT_FAIL;
         printf("monitor: stopped by %s after %d round%s\n", by, completed,
                completed == 1 ? "" : "s");
+        fflush(stdout);
     }
     if (have_last)
         tg_smoke_run_result_free(&last);

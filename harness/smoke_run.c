@@ -563,6 +563,9 @@ static int status_ok(const tg_smoke_check *c, long st)
 static char *excerpt(const tg_buf *b)
 {
     char *clean = tg_clean_text(b->data ? b->data : "", b->len > 200 ? 200 : b->len);
+    for (char *p = clean; *p; p++) /* messages stay on one line */
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
     char *out = tg_asprintf("\"%s\"%s", clean, b->len > 200 ? "..." : "");
     free(clean);
     return out;
