@@ -279,8 +279,10 @@ static void smoke_named(run *x, const char *name, const char *yaml, const char *
     x->rc = call_captured(x, tg_cmd_smoke, argv);
     char *results = tg_asprintf("%s/results.json", out);
     char *why = NULL;
-    if (tg_results_read(results, &x->r, &why) != 0)
+    if (tg_results_read(results, &x->r, &why) != 0) { /* no results.json: an empty model */
+        tg_results_free(&x->r);
         tg_results_init(&x->r, "missing");
+    }
     free(why);
     free(results);
     free(spec);

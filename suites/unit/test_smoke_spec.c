@@ -46,7 +46,8 @@ static char **list_yaml(const char *dir, size_t *n)
         names[(*n)++] = tg_asprintf("%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, *n, sizeof *names, tg_strcmp_ptr);
+    if (names)
+        qsort(names, *n, sizeof *names, tg_strcmp_ptr);
     return names;
 }
 
