@@ -56,34 +56,44 @@ INTEG_BIN   := $(INTEG_SRC:suites/integration/%.c=$(BUILD)/tests/integration/%)
 TESTS       := $(UNIT_BIN) $(INTEG_BIN)
 
 .PHONY: all tests check check-main check-asan install clean bench fuzz coverage lint-self
-all: $(BUILD)/tollgate $(BUILD)/backend
+all: $(BUILD)/tollgate $(if $(wildcard src/main.c),$(BUILD)/backend)
 tests: all $(TESTS)
+
+# Quiet by default; make V=1 shows the commands.
+ifneq ($(V),1)
+Q = @
+endif
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $(BUILD)/$<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libtg.a: $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libbe.a: $(BACKEND_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tollgate: $(OBJ)/harness/main.o $(BUILD)/libtg.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/backend: $(OBJ)/src/main.o $(BUILD)/libbe.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 TEST_DEPS = $(OBJ)/harness/tgtest.o $(BUILD)/libtg.a $(BUILD)/libbe.a
 $(BUILD)/tests/unit/%: $(OBJ)/suites/unit/%.o $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/integration/%: $(OBJ)/suites/integration/%.o $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The pipeline on itself: every suite in $(SHARDS) shards, then the gate,
 # first on the normal build, then on the sanitizer build.
