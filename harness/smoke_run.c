@@ -138,23 +138,46 @@ static int is_http_url(const char *u)
     return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
 }
 
-/* Registers user:password of a URL as secrets. */
+/* Query parameters that carry credentials by convention. */
+static int is_secret_param(const char *name, size_t n)
+{
+    static const char *const names[] = {"token",  "access_token", "api_key",   "apikey", "key",
+                                        "secret", "password",     "signature", "sig",    NULL};
+    for (const char *const *p = names; *p; p++)
+        if (strlen(*p) == n && !strncasecmp(name, *p, n))
+            return 1;
+    return 0;
+}
+
+/* Registers the user:password of a URL, and the values of credential-like
+ * query parameters, as secrets. */
 static void note_url_secrets(tg_smoke_secrets *sec, const char *url)
 {
     CURLU *u = curl_url();
-    char *user = NULL, *pass = NULL;
+    char *user = NULL, *pass = NULL, *query = NULL;
     if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
         curl_url_get(u, CURLUPART_USER, &user, 0);
         curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+        curl_url_get(u, CURLUPART_QUERY, &query, 0);
         if (pass && *pass) {
             tg_smoke_secret_add(sec, pass);
             char *both = tg_asprintf("%s:%s", user ? user : "", pass);
             tg_smoke_secret_add(sec, both);
             free(both);
         }
+        for (const char *p = query; p && *p;) {
+            size_t len = strcspn(p, "&"), klen = strcspn(p, "=&");
+            if (klen < len && is_secret_param(p, klen)) {
+                char *v = tg_strndup(p + klen + 1, len - klen - 1);
+                tg_smoke_secret_add(sec, v);
+                free(v);
+            }
+            p += len + (p[len] == '&');
+        }
     }
     curl_free(user);
     curl_free(pass);
+    curl_free(query);
     curl_url_cleanup(u);
 }
 

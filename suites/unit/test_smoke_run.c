@@ -722,11 +722,13 @@ START_TEST(secrets_never_reach_any_output)
                 "      X-Api-Key: APIKEY-SECRET-22\n"
                 "    expect:\n"
                 "      status: 201\n"
-                "      headers: {Set-Cookie: {absent: true}}\n",
+                "      headers: {Set-Cookie: {absent: true}}\n"
+                "  - name: query\n"
+                "    url: http://127.0.0.1:1/x?a=1&access_token=QUERY-SECRET-66&b=2\n",
                 base, flags);
     ck_assert_int_eq(x.rc, 1);
     const char *secrets[] = {"T0KEN-SECRET-11", "APIKEY-SECRET-22", "INTERNAL-SECRET-33",
-                             "C00KIE-SECRET-77", "PASSW0RD-SECRET-55"};
+                             "C00KIE-SECRET-77", "PASSW0RD-SECRET-55", "QUERY-SECRET-66"};
     const char *files[] = {"out/results.json", "out/junit.xml", "out/summary.md", "log"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char *p = path_in(&x, files[f]);
