@@ -128,6 +128,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return n == 0 ? reply(c, 503, JSON, "{\"status\":\"starting\"}", "Retry-After", "1")
                       : reply(c, 200, JSON, HEALTHY, NULL, NULL);
     }
+    if (!strcmp(url, "/too-many")) { /* 429 with Retry-After as an HTTP date */
+        int n = S.ra_n++;
+        if (n < 8)
+            S.ra_times[n] = tg_now();
+        if (n > 0)
+            return reply(c, 200, JSON, HEALTHY, NULL, NULL);
+        char date[64];
+        time_t later = time(NULL) + 2; /* at least 1 s away, whatever the sub-second */
+        struct tm tm;
+        gmtime_r(&later, &tm);
+        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        return reply(c, 429, JSON, "{\"error\":{\"code\":\"rate_limited\"}}", "Retry-After", date);
+    }
     if (!strcmp(url, "/big")) {
         struct MHD_Response *r =
             MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, stream_big, NULL, NULL);
@@ -489,6 +502,21 @@ START_TEST(retry_after_of_one_second_is_honoured)
 }
 END_TEST
 
+START_TEST(retry_after_as_a_date_is_honoured_on_429)
+{
+    run x;
+    smoke(&x, ONE_CHECK("limited", "    path: /too-many\n"), NULL);
+    ck_assert_msg(x.rc == 0, "%s", x.log);
+    const tg_test *t = test_of(&x, "smoke/t/limited");
+    ck_assert_int_eq(t->status, TG_ST_FLAKY);
+    ck_assert_ptr_nonnull(strstr(t->tries[0].message, "status 429"));
+    ck_assert_int_eq(S.ra_n, 2);
+    ck_assert_msg(S.ra_times[1] - S.ra_times[0] >= 1.0, "waited only %.3f s",
+                  S.ra_times[1] - S.ra_times[0]);
+    done(&x);
+}
+END_TEST
+
 START_TEST(huge_body_is_read_up_to_the_cap)
 {
     run x;
@@ -811,6 +839,13 @@ START_TEST(bad_spec_url_or_flag_exit_2)
     ck_assert_int_eq(x.rc, 2);
     ck_assert_ptr_nonnull(strstr(x.log, "not valid YAML"));
     done(&x);
+    memset(&x, 0, sizeof x);
+    strcpy(x.dir, "/tmp/tg-smoke-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(x.dir));
+    const char *no_every[] = {"monitor", S.base, "--rounds", "1", NULL};
+    ck_assert_int_eq(call_captured(&x, tg_cmd_monitor, no_every), 2);
+    ck_assert_ptr_nonnull(strstr(x.log, "monitor needs --every"));
+    done(&x);
 }
 END_TEST
 
@@ -1036,6 +1071,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, invalid_json_is_reported);
     tgt_add(r, redirect_to_another_host_is_not_followed);
     tgt_add(r, retry_after_of_one_second_is_honoured);
+    tgt_add(r, retry_after_as_a_date_is_honoured_on_429);
     tgt_add(r, huge_body_is_read_up_to_the_cap);
     tgt_tcase(r, "checks");
     tgt_fixture(r, setup, teardown);
