@@ -23,3 +23,20 @@ $(FOREIGN_BIN): $(OBJ)/fixtures/runner/foreign_check.o
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 tests: $(FOREIGN_BIN)
+
+# Benchmarks (not part of make check).
+$(BUILD)/bench/trivial.c: ci/bench/gen_trivial.sh
+	@mkdir -p $(dir $@)
+	sh $< $(or $(BENCH_TESTS),5000) > $@
+$(BUILD)/bench/trivial: $(BUILD)/bench/trivial.c $(OBJ)/harness/tgtest.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+$(BUILD)/bench/balance: ci/bench/balance.c $(BUILD)/libtg.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+
+bench-core: all $(BUILD)/bench/trivial $(BUILD)/bench/balance
+	bash ci/bench/core.sh
+bench: bench-core
+.PHONY: bench-core

@@ -376,6 +376,24 @@ START_TEST(an_executable_that_promised_junit_and_wrote_none_is_an_error)
 }
 END_TEST
 
+START_TEST(a_test_registered_twice_gets_two_distinct_ids)
+{
+    char *bin = build_path("fixtures/fixture_suite");
+    char *argv[] = {bin, "--tg-list", NULL};
+    char *out = NULL;
+    ck_assert_int_eq(tg_capture_output(argv, 30, &out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "fixture/fixture_suite/ok/passes\t"));
+    ck_assert_ptr_nonnull(strstr(out, "fixture/fixture_suite/ok/passes#2\t"));
+    free(out);
+    const char *ids[] = {"fixture/fixture_suite/ok/passes#2"};
+    tg_results r;
+    run_fixture(ids, 1, 10, 0, &r);
+    ck_assert_int_eq(r.tests[0].status, TG_ST_PASSED);
+    tg_results_free(&r);
+    free(bin);
+}
+END_TEST
+
 static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "supervise");
@@ -391,6 +409,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, an_id_the_binary_does_not_know_is_an_error);
     tgt_add(r, a_missing_binary_is_an_error_not_a_pass);
     tgt_add(r, many_tests_in_parallel_all_get_a_result);
+    tgt_add(r, a_test_registered_twice_gets_two_distinct_ids);
     tgt_tcase(r, "retry");
     tgt_fixture(r, make_state, drop_state);
     tgt_add(r, fail_then_pass_is_flaky_with_its_attempts);
