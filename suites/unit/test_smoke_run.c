@@ -225,6 +225,14 @@ typedef struct {
     int rc;
 } run;
 
+/* An empty run with its own temporary folder. */
+static void new_run(run *x)
+{
+    memset(x, 0, sizeof *x);
+    strcpy(x->dir, "/tmp/tg-smoke-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(x->dir));
+}
+
 static char *path_in(const run *x, const char *name)
 {
     return tg_asprintf("%s/%s", x->dir, name);
@@ -266,9 +274,7 @@ static int call_captured(run *x, int (*verb)(int, char **), const char **argv)
 static void smoke_named(run *x, const char *name, const char *yaml, const char *base,
                         const char **flags)
 {
-    memset(x, 0, sizeof *x);
-    strcpy(x->dir, "/tmp/tg-smoke-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(x->dir));
+    new_run(x);
     const char *argv[32] = {"smoke"};
     int n = 1;
     char *spec = NULL, *out = path_in(x, "out");
@@ -703,9 +709,7 @@ END_TEST
 START_TEST(specs_run_side_by_side_checks_in_order)
 {
     run x;
-    memset(&x, 0, sizeof x);
-    strcpy(x.dir, "/tmp/tg-smoke-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(x.dir));
+    new_run(&x);
     char *a = path_in(&x, "a.yaml"), *b = path_in(&x, "b.yaml"), *out = path_in(&x, "out");
     const char *in_order = "checks:\n  - {name: one, path: /hold}\n  - {name: two, path: /hold}\n";
     write_text(a, in_order);
@@ -839,9 +843,7 @@ START_TEST(bad_spec_url_or_flag_exit_2)
     ck_assert_int_eq(x.rc, 2);
     ck_assert_ptr_nonnull(strstr(x.log, "not valid YAML"));
     done(&x);
-    memset(&x, 0, sizeof x);
-    strcpy(x.dir, "/tmp/tg-smoke-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(x.dir));
+    new_run(&x);
     const char *no_every[] = {"monitor", S.base, "--rounds", "1", NULL};
     ck_assert_int_eq(call_captured(&x, tg_cmd_monitor, no_every), 2);
     ck_assert_ptr_nonnull(strstr(x.log, "monitor needs --every"));
@@ -953,9 +955,7 @@ static cJSON *read_json(const char *path)
 
 static void monitor_in(run *x, const char *path, const char **flags)
 {
-    memset(x, 0, sizeof *x);
-    strcpy(x->dir, "/tmp/tg-smoke-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(x->dir));
+    new_run(x);
     char *url = tg_asprintf("%s%s", S.base, path), *out = path_in(x, "out");
     const char *argv[24] = {"monitor", S.base, "--out", out, "--interval", "20ms"};
     int n = 6;
