@@ -728,8 +728,12 @@ static char *evaluate(job *j, req *q, CURLcode rc, long status, int *transport)
         free(ex);
         return m;
     }
-    if (!c->expects_json)
-        return j->captured ? NULL : (j->captured = 1, check_captures(j, q, NULL));
+    if (!c->expects_json) {
+        if (j->captured)
+            return NULL;
+        j->captured = 1;
+        return check_captures(j, q, NULL); /* header captures only */
+    }
     const char *ct = resp_header(q, "Content-Type");
     if (!ct || !strcasestr(ct, "json"))
         return tg_asprintf("expected a JSON body but Content-Type is %s", ct ? ct : "missing");
@@ -902,7 +906,12 @@ static void finish_attempt(job *j)
     if (c->load.requests > 0) {
         o->load_requests = j->total;
         o->error_rate = j->total ? (double)j->errors / j->total : 0;
-        if (o->error_rate > c->load.max_error_rate)
+        /* Only an error rate made of transport errors is an error; a blown
+         * budget is a failed expectation. */
+        int over_rate = o->error_rate > c->load.max_error_rate;
+        if (!over_rate)
+            transport = 0;
+        if (over_rate)
             why = tg_asprintf("error rate %.1f%% (%d of %d requests) is over %.1f%%; first: %s",
                               o->error_rate * 100, j->errors, j->total,
                               c->load.max_error_rate * 100, j->fail ? j->fail : "?");
@@ -915,8 +924,6 @@ static void finish_attempt(job *j)
         else if (c->load.p99_ms >= 0 && o->latency.p99 > c->load.p99_ms)
             why = tg_asprintf("p99 %.1f ms is over the %g ms budget", o->latency.p99,
                               c->load.p99_ms);
-        if (why && !strstr(why, "error rate"))
-            transport = 0;
     } else if (j->fail) {
         why = tg_strdup(j->fail);
     }
