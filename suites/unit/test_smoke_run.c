@@ -1016,44 +1016,70 @@ START_TEST(monitor_exits_1_after_k_unhealthy_rounds)
 }
 END_TEST
 
+/* Waits (bounded) for pid to exit; kills it if it does not. Returns the
+ * wait status, or -1 when it had to be killed. */
+static int reap(pid_t pid, int tenths)
+{
+    int status = 0;
+    for (int i = 0; i < tenths; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return status;
+        sleep_ms(100);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+/* The monitor runs in a child forked before any thread exists (a fork of a
+ * threaded process can inherit a held lock); the server starts afterwards
+ * in the parent and the child learns its URL through a pipe. */
 START_TEST(monitor_stops_cleanly_on_sigterm)
 {
-    char dir[] = "/tmp/tg-smoke-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char *out = tg_asprintf("%s/out", dir), *hist = tg_asprintf("%s/out/history.json", dir);
-    char *log = tg_asprintf("%s/log", dir), *md = tg_asprintf("%s/out/health.md", dir);
+    run x;
+    new_run(&x);
+    char *out = path_in(&x, "out"), *hist = path_in(&x, "out/history.json");
+    char *log = path_in(&x, "log"), *md = path_in(&x, "out/health.md");
+    int go[2];
+    ck_assert_int_eq(pipe(go), 0);
     fflush(stdout);
+    fflush(stderr);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
+        char base[64] = "";
+        close(go[1]);
+        ssize_t n = read(go[0], base, sizeof base - 1);
+        if (n <= 0)
+            _exit(99);
+        base[n] = '\0';
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
-        const char *argv[] = {"monitor", S.base, "--every", "50ms", "--out", out, NULL};
+        const char *argv[] = {"monitor", base, "--every", "50ms", "--out", out, NULL};
         _exit(tg_cmd_monitor(6, (char **)argv));
     }
-    for (int i = 0; i < 400 && access(hist, F_OK) != 0; i++) /* bounded: 20 s */
-        sleep_ms(50);
-    ck_assert_msg(access(hist, F_OK) == 0, "the monitor wrote no history");
+    close(go[0]);
+    setup();
+    ck_assert_int_eq(write(go[1], S.base, strlen(S.base)), (ssize_t)strlen(S.base));
+    close(go[1]);
+    for (int i = 0; i < 200 && access(hist, F_OK) != 0; i++) /* bounded: 20 s */
+        sleep_ms(100);
+    int wrote = access(hist, F_OK) == 0;
     kill(pid, SIGTERM);
-    int status = 0;
-    pid_t got = 0;
-    for (int i = 0; i < 200 && (got = waitpid(pid, &status, WNOHANG)) == 0; i++)
-        sleep_ms(50);
-    if (got == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        ck_abort_msg("the monitor did not stop on SIGTERM");
-    }
+    int status = reap(pid, 100);
+    teardown();
+    ck_assert_msg(wrote, "the monitor wrote no history");
+    ck_assert_msg(status != -1, "the monitor did not stop on SIGTERM");
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     ck_assert(file_has(md, "Stopped by SIGTERM"));
     ck_assert(file_has(log, "monitor: stopped by SIGTERM"));
-    rm_tree(dir);
     free(out);
     free(hist);
     free(log);
     free(md);
+    done(&x);
 }
 END_TEST
 
@@ -1095,6 +1121,7 @@ static void tests(tgt_registry *r)
     tgt_fixture(r, setup, teardown);
     tgt_add(r, monitor_rounds_write_history_and_report);
     tgt_add(r, monitor_exits_1_after_k_unhealthy_rounds);
+    tgt_tcase(r, "signals");
     tgt_add(r, monitor_stops_cleanly_on_sigterm);
 }
 
