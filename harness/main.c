@@ -1,5 +1,6 @@
 /* main.c: tollgate's command line: picks the verb and hands over. */
 #include "cli.h"
+#include "smoke.h"
 #include "tg.h"
 
 #include <locale.h>
@@ -17,6 +18,8 @@ static const verb verbs[] = {
     {"run", tg_cmd_run, "run this shard's part of the suites"},
     {"gate", tg_cmd_gate, "merge shard outputs and decide whether the deploy may go"},
     {"check", tg_cmd_check, "run every shard here in parallel, then the gate"},
+    {"smoke", tg_cmd_smoke, "verify a live deployment's endpoints (retries, assertions, budgets)"},
+    {"monitor", tg_cmd_monitor, "run smoke rounds on a schedule and keep a health report"},
 };
 
 static void usage(FILE *out)
