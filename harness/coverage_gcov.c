@@ -124,10 +124,42 @@ static void fnv_add(fnv *f, const void *p, size_t n)
         f->h = (f->h ^ s[i]) * 1099511628211ULL;
 }
 
+#define GCOV_TAG_FUNCTION 0x01000000u
+
+/* Walks the records (tag, length in bytes, data) from off to the end. With f,
+ * hashes them, leaving out each function's ident: GCC derives it from the
+ * object file's path, which differs between two checkouts of one commit.
+ * Returns 0, or -1 when a record runs past the end (a truncated file) or,
+ * with need_end, when the end marker (tag 0) is missing. */
+static int walk_records(const unsigned char *d, size_t len, size_t off, int need_end, fnv *f)
+{
+    while (off + 4 <= len) {
+        uint32_t tag = rd32(d + off);
+        if (tag == 0)
+            return need_end && off + 4 != len ? -1 : 0;
+        if (off + 8 > len)
+            return -1;
+        /* A negative length stands for counters that are all zero (GCC 12
+         * writes no data for them). */
+        int32_t signed_n = (int32_t)rd32(d + off + 4);
+        uint32_t n = signed_n < 0 ? 0 : (uint32_t)signed_n;
+        if (n > len - off - 8)
+            return -1;
+        if (f) {
+            size_t skip = tag == GCOV_TAG_FUNCTION && n >= 4 ? 4 : 0;
+            fnv_add(f, d + off, 8);
+            fnv_add(f, d + off + 8 + skip, n - skip);
+        }
+        off += 8 + (size_t)n;
+    }
+    return off == len && !need_end ? 0 : -1;
+}
+
 /* Hashes one notes file into f: its path and its records. The header's
- * stamp (a timestamp) and compile directory are left out, so two builds of
- * the same sources with the same compiler and flags share an identity, on
- * any machine, while a changed line or flag changes it. */
+ * stamp (a timestamp), the compile directory and the function idents are
+ * left out, so two builds of the same sources with the same compiler and
+ * flags share an identity, on any machine, while a changed line or flag
+ * changes it. */
 static int gcno_hash(const char *dir, const char *rel, fnv *f, uint32_t *version)
 {
     char *path = tg_asprintf("%s/%s", dir, rel);
@@ -139,25 +171,49 @@ static int gcno_hash(const char *dir, const char *rel, fnv *f, uint32_t *version
         return TG_EIO;
     }
     int rc = TG_OK;
+    /* magic, version, stamp, checksum, then the compile directory (a
+     * length and that many bytes) and the unexecuted-blocks flag */
+    size_t off = 16;
+    if (len >= 20 && rd32(d + 16) <= len - 20)
+        off = 20 + rd32(d + 16) + 4;
     if (len < 16 || memcmp(d, "oncg", 4) != 0) {
         tg_error(path, 0, "not a gcov notes file (bad magic); delete the build folder and "
                           "rebuild with --coverage");
         rc = TG_EFORMAT;
     } else {
         *version = rd32(d + 4);
-        size_t off = 16; /* magic, version, stamp, checksum */
-        if (off + 4 <= len) {
-            uint32_t cwdlen = rd32(d + off);
-            if (cwdlen <= len - off - 4)
-                off += 4 + cwdlen;
-        }
         fnv_add(f, rel, strlen(rel) + 1);
         fnv_add(f, d + 4, 4);
-        fnv_add(f, d + off, len - off);
+        if (off > len || walk_records(d, len, off, 0, f) != 0) {
+            tg_error(path, 0, "the notes file is truncated or damaged; delete the build "
+                              "folder and rebuild with --coverage");
+            rc = TG_EFORMAT;
+        }
     }
     free(d);
     free(path);
     return rc;
+}
+
+/* gcov reads a truncated .gcda without a word of complaint (the missing
+ * counters read as zero), so the structure is checked here first. Returns
+ * NULL or what is wrong (caller frees). */
+static char *gcda_problem(const char *path)
+{
+    size_t len;
+    unsigned char *d = (unsigned char *)tg_read_file(path, &len);
+    if (!d)
+        return tg_asprintf("%s: cannot read: %s", path, strerror(errno));
+    char *why = NULL;
+    if (len < 16 || memcmp(d, "adcg", 4) != 0)
+        why = tg_asprintf("%s: not a gcov data file (%s); delete it and run the tests again",
+                          path, len < 16 ? "too short" : "bad magic");
+    else if (walk_records(d, len, 16, 1, NULL) != 0)
+        why = tg_asprintf("%s: truncated or damaged gcov data (did the test die while "
+                          "writing it?); delete it and run the tests again",
+                          path);
+    free(d);
+    return why;
 }
 
 static int hash_gcno_set(const char *build, strlist *gcno, char **hex, uint32_t *version)
@@ -697,7 +753,10 @@ int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out)
             const char *notes = notes_for(&gcno, gcda.v[i]);
             char *beside = tg_strdup(gcda.v[i]);
             memcpy(beside + strlen(beside) - 5, ".gcno", 5);
-            if (!notes) {
+            char *problem = gcda_problem(k.gcda[i]);
+            if (problem) {
+                sl_add(&orphans, problem);
+            } else if (!notes) {
                 sl_add(&orphans, tg_asprintf("%s has no .gcno under %s (was it built in another "
                                              "folder? pass that one as --build)",
                                              k.gcda[i], build));
@@ -722,7 +781,7 @@ int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out)
             free(beside);
         }
         if (!rc && orphans.n) {
-            report_errors("data files without notes", &orphans);
+            report_errors("unusable data files", &orphans);
             rc = TG_ECONFIG;
         }
         sl_free(&orphans);
