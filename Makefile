@@ -56,7 +56,7 @@ INTEG_BIN   := $(INTEG_SRC:suites/integration/%.c=$(BUILD)/tests/integration/%)
 TESTS       := $(UNIT_BIN) $(INTEG_BIN)
 
 .PHONY: all tests check check-main check-asan install clean bench fuzz coverage lint-self
-all: $(BUILD)/tollgate $(BUILD)/backend
+all: $(BUILD)/tollgate $(if $(wildcard src/main.c),$(BUILD)/backend)
 tests: all $(TESTS)
 
 $(OBJ)/%.o: %.c

@@ -44,6 +44,7 @@ void tg_test_free(tg_test *t)
     free(t->file);
     free(t->message);
     free(t->output);
+    free(t->unit);
     for (int i = 0; i < t->ntries; i++)
         free(t->tries[i].message);
     free(t->tries);
@@ -170,6 +171,8 @@ char *tg_results_to_json(const tg_results *r)
         cJSON_AddStringToObject(o, "message", t->message ? t->message : "");
         if (t->signal)
             cJSON_AddNumberToObject(o, "signal", t->signal);
+        if (t->unit)
+            cJSON_AddStringToObject(o, "unit", t->unit);
         if (t->output && *t->output)
             cJSON_AddStringToObject(o, "output", t->output);
         if (t->ntries) {
@@ -311,6 +314,8 @@ int tg_results_parse(const char *text, size_t len, tg_results *r, char **why)
         t->message = tg_strdup((v = str_item(o, "message")) ? v : "");
         if ((v = str_item(o, "output")))
             t->output = tg_strdup(v);
+        if ((v = str_item(o, "unit")))
+            t->unit = tg_strdup(v);
         if (num_item(o, "time", &d) == 0 && d > 0)
             t->time = d;
         if (num_item(o, "line", &d) == 0 && d > 0)

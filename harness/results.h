@@ -48,6 +48,8 @@ typedef struct tg_test {
     tg_attempt *tries; /* the failed attempts before the last one */
     int ntries;
     int shard;     /* set by the gate: the shard it came from */
+    char *unit;    /* the plan unit that produced it, when not the test itself
+                      (a whole executable, a smoke spec); NULL otherwise */
 } tg_test;
 
 typedef struct tg_totals {
