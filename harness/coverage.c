@@ -52,10 +52,13 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
+/* Rebuilds the index at a size that keeps it at most half full. */
 static void rehash(tg_cov *c)
 {
     free(c->slots);
-    c->nslots = c->nslots ? c->nslots * 2 : 64;
+    c->nslots = 64;
+    while (c->nslots < c->nfiles * 2 + 2)
+        c->nslots *= 2;
     c->slots = tg_calloc(c->nslots, sizeof *c->slots);
     for (size_t i = 0; i < c->nfiles; i++) {
         size_t s = fnv1a(c->files[i]->path) & (c->nslots - 1);
@@ -91,7 +94,7 @@ tg_cov_file *tg_cov_file_get(tg_cov *c, const char *path)
     f = tg_calloc(1, sizeof *f);
     f->path = tg_strdup(path);
     c->files[c->nfiles++] = f;
-    if (c->nfiles * 2 > c->nslots) {
+    if (c->nfiles * 2 + 2 > c->nslots) {
         rehash(c);
     } else {
         size_t s = fnv1a(path) & (c->nslots - 1);
@@ -201,7 +204,6 @@ void tg_cov_exclude(tg_cov *c, char *const *patterns, int npatterns)
             c->files[kept++] = c->files[i];
     }
     c->nfiles = kept;
-    c->nslots = 0;
     rehash(c);
 }
 
@@ -225,7 +227,6 @@ void tg_cov_sort(tg_cov *c)
     for (size_t i = 0; i < c->nfiles; i++)
         if (c->files[i]->nfuncs > 1)
             qsort(c->files[i]->funcs, (size_t)c->files[i]->nfuncs, sizeof(tg_cov_func), func_cmp);
-    c->nslots = 0;
     rehash(c);
 }
 

@@ -35,3 +35,9 @@ coverage: all
 	  $$(ls -d $(COV_OUT)/shard-*/coverage.json) || exit $$?; \
 	if [ $$status -ne 0 ]; then echo "make coverage: a shard had failing tests (coverage kept)" >&2; fi; \
 	exit $$status
+
+# make bench-coverage: tollgate coverage collect against lcov and gcovr.
+bench: bench-coverage
+bench-coverage: all
+	$(MAKE) --no-print-directory BUILD=$(COV_BUILD) COV=1 tests
+	ci/bench/coverage.sh

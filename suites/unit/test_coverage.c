@@ -426,6 +426,33 @@ START_TEST(verb_rejects_bad_usage)
 }
 END_TEST
 
+START_TEST(files_stay_findable_after_sort_and_exclude_in_a_large_build)
+{
+    tg_cov c;
+    tg_cov_init(&c);
+    char path[64];
+    for (int i = 0; i < 1500; i++) {
+        snprintf(path, sizeof path, "%s/m%04d.c", i % 3 ? "src" : "gen", 1499 - i);
+        tg_cov_add_line(tg_cov_file_get(&c, path), 1, i);
+    }
+    tg_cov_sort(&c);
+    ck_assert_str_eq(c.files[0]->path, "gen/m0002.c");
+    char *gen[] = {"gen/*"};
+    tg_cov_exclude(&c, gen, 1);
+    ck_assert_uint_eq(c.nfiles, 1000);
+    for (int i = 0; i < 1500; i++) {
+        snprintf(path, sizeof path, "%s/m%04d.c", i % 3 ? "src" : "gen", 1499 - i);
+        const tg_cov_file *f = tg_cov_file_find(&c, path);
+        ck_assert_msg((f != NULL) == (i % 3 != 0), "%s", path);
+        if (f)
+            ck_assert_int_eq(f->lines[1], i);
+    }
+    ck_assert_ptr_eq(tg_cov_file_get(&c, "src/m0001.c"), tg_cov_file_find(&c, "src/m0001.c"));
+    ck_assert_uint_eq(c.nfiles, 1000);
+    tg_cov_free(&c);
+}
+END_TEST
+
 static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "merge");
@@ -435,6 +462,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, merge_refuses_shards_of_different_builds_naming_both);
     tgt_add(r, damaged_shard_files_are_refused_with_a_reason);
     tgt_add(r, merge_of_a_folder_without_coverage_is_an_error);
+    tgt_add(r, files_stay_findable_after_sort_and_exclude_in_a_large_build);
     tgt_tcase(r, "report");
     tgt_add(r, cobertura_is_well_formed_and_counts_match);
     tgt_add(r, names_are_escaped_in_every_format);
