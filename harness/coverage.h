@@ -90,6 +90,9 @@ void tg_cov_file_totals(const tg_cov_file *f, tg_cov_totals *t);
 void tg_cov_totals_of(const tg_cov *c, tg_cov_totals *t);
 /* Percent of found that is hit; 100 when nothing was found. */
 double tg_cov_pct(tg_cov_count n);
+/* A percentage cut (never rounded) to one decimal, for display: 79.96% must
+ * not read as "80.0% is under 80%". */
+double tg_cov_pct_cut(double pct);
 
 /* coverage.json: serialise (caller frees), write atomically, read back.
  * tg_cov_parse names the source `name` in its messages and refuses a

@@ -106,8 +106,9 @@ static void print_totals(const char *what, const tg_cov *c, double secs)
     tg_cov_totals_of(c, &t);
     printf("tollgate: coverage %s: lines %.1f%% (%lld of %lld), functions %.1f%% (%lld of %lld), "
            "branches %.1f%% (%lld of %lld), %zu files",
-           what, tg_cov_pct(t.lines), t.lines.hit, t.lines.found, tg_cov_pct(t.functions),
-           t.functions.hit, t.functions.found, tg_cov_pct(t.branches), t.branches.hit,
+           what, tg_cov_pct_cut(tg_cov_pct(t.lines)), t.lines.hit, t.lines.found,
+           tg_cov_pct_cut(tg_cov_pct(t.functions)), t.functions.hit, t.functions.found,
+           tg_cov_pct_cut(tg_cov_pct(t.branches)), t.branches.hit,
            t.branches.found, c->nfiles);
     if (secs >= 0)
         printf(", %ld .gcda in %.2f s", c->ngcda, secs);

@@ -530,7 +530,9 @@ static void parse_batch(collector *k, child *c)
         const cJSON *cwd = cJSON_GetObjectItemCaseSensitive(doc, "current_working_directory");
         const cJSON *jf;
         cJSON_ArrayForEach(jf, cJSON_GetObjectItemCaseSensitive(doc, "files"))
+        {
             add_gcov_file(k, cJSON_IsString(cwd) ? cwd->valuestring : NULL, jf);
+        }
         cJSON_Delete(doc);
         docs++;
         p = stop;

@@ -297,9 +297,7 @@ void tg_cov_policy_free(tg_cov_policy *p)
     p->min_line = p->min_function = p->min_branch = p->min_file_line = -1;
 }
 
-/* Percentages are shown cut, never rounded, to one decimal: 79.96% must not
- * read as "80.0% is under 80%". */
-static double shown(double pct)
+double tg_cov_pct_cut(double pct)
 {
     return floor(pct * 10.0 + 1e-9) / 10.0;
 }
@@ -325,7 +323,7 @@ static void check_min(cJSON *section, const char *what, const char *key, double 
     cJSON_AddNumberToObject(section, key, min);
     if (pct < min)
         add_reason(reasons, nreasons,
-                   tg_asprintf("%scoverage %.1f%% is under %g%%", what, shown(pct), min));
+                   tg_asprintf("%scoverage %.1f%% is under %g%%", what, tg_cov_pct_cut(pct), min));
 }
 
 typedef struct {
@@ -441,7 +439,7 @@ void tg_cov_section(const tg_cov *c, const tg_cov_policy *p, const char *history
             if (nunder++ < FILE_REASONS)
                 add_reason(reasons, nreasons,
                            tg_asprintf("%s: line coverage %.1f%% is under %g%%",
-                                       rows[i].f->path, shown(rows[i].pct), min));
+                                       rows[i].f->path, tg_cov_pct_cut(rows[i].pct), min));
         }
     }
     if (nunder > FILE_REASONS)
@@ -510,7 +508,7 @@ static void md_row(tg_buf *b, const cJSON *section, const char *label, const cha
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(section, count_key);
     double min = numof(section, min_key, -1), pct = numof(section, pct_key, 0);
     tg_buf_addf(b, "| %s | %.0f | %.0f | %.1f%% |", label, numof(n, "hit", 0),
-                numof(n, "found", 0), shown(pct));
+                numof(n, "found", 0), tg_cov_pct_cut(pct));
     if (min >= 0)
         tg_buf_addf(b, " %g%% %s |\n", min, pct < min ? "**missed**" : "met");
     else
@@ -534,7 +532,7 @@ char *tg_coverage_markdown(const cJSON *section)
     if (!section || !cJSON_GetObjectItemCaseSensitive(section, "line"))
         return tg_buf_steal(&b);
     double line = numof(section, "line", 0), prev = numof(section, "previous_line", NAN);
-    tg_buf_addf(&b, "## Coverage\n\n**%.1f%%** of lines", shown(line));
+    tg_buf_addf(&b, "## Coverage\n\n**%.1f%%** of lines", tg_cov_pct_cut(line));
     if (!isnan(prev)) {
         double d = round((line - prev) * 10.0) / 10.0;
         if (d == 0)
@@ -559,7 +557,7 @@ char *tg_coverage_markdown(const cJSON *section)
                 break;
             tg_buf_adds(&b, "- ");
             md_code(&b, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "path")));
-            tg_buf_addf(&b, ": %.1f%% (minimum %g%%)\n", shown(numof(o, "line", 0)),
+            tg_buf_addf(&b, ": %.1f%% (minimum %g%%)\n", tg_cov_pct_cut(numof(o, "line", 0)),
                         numof(o, "min_line", 0));
         }
     }
@@ -572,7 +570,7 @@ char *tg_coverage_markdown(const cJSON *section)
             tg_buf_adds(&b, "| ");
             md_code(&b, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "path")));
             tg_buf_addf(&b, " | %.0f/%.0f | %.1f%% |\n", numof(o, "hit", 0), numof(o, "found", 0),
-                        shown(numof(o, "line", 0)));
+                        tg_cov_pct_cut(numof(o, "line", 0)));
         }
     }
     return tg_buf_steal(&b);
