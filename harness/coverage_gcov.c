@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -403,7 +404,9 @@ typedef struct {
     char **inputs;  /* what gcov was given, per item */
     char **gcda;    /* the original .gcda, per item (for messages) */
     size_t nitems;
+    size_t next;          /* the first item no worker has taken */
     strlist errors;
+    pthread_mutex_t lock; /* guards next and errors */
 } collector;
 
 /* Collapses "." and ".." in an absolute path, textually (as lcov does). */
@@ -457,7 +460,7 @@ static long long num(const cJSON *o, const char *key, long long dflt)
     return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
 }
 
-static void add_gcov_file(collector *k, const char *cwd, const cJSON *jf)
+static void add_gcov_file(const collector *k, tg_cov *cov, const char *cwd, const cJSON *jf)
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(jf, "file");
     if (!cJSON_IsString(name))
@@ -465,7 +468,7 @@ static void add_gcov_file(collector *k, const char *cwd, const cJSON *jf)
     char *rel = repo_path(k, cwd, name->valuestring);
     if (!rel)
         return;
-    tg_cov_file *f = tg_cov_file_get(k->cov, rel);
+    tg_cov_file *f = tg_cov_file_get(cov, rel);
     free(rel);
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(jf, "functions"))
@@ -496,11 +499,13 @@ static void add_gcov_file(collector *k, const char *cwd, const cJSON *jf)
 
 static void add_error(collector *k, char *msg)
 {
+    pthread_mutex_lock(&k->lock);
     sl_add(&k->errors, msg);
+    pthread_mutex_unlock(&k->lock);
 }
 
 /* Parses the documents gcov wrote for one batch, one per input. */
-static void parse_batch(collector *k, child *c)
+static void parse_batch(collector *k, child *c, tg_cov *cov)
 {
     const char *p = c->obuf.data ? c->obuf.data : "";
     const char *end = p + c->obuf.len;
@@ -531,7 +536,7 @@ static void parse_batch(collector *k, child *c)
         const cJSON *jf;
         cJSON_ArrayForEach(jf, cJSON_GetObjectItemCaseSensitive(doc, "files"))
         {
-            add_gcov_file(k, cJSON_IsString(cwd) ? cwd->valuestring : NULL, jf);
+            add_gcov_file(k, cov, cJSON_IsString(cwd) ? cwd->valuestring : NULL, jf);
         }
         cJSON_Delete(doc);
         docs++;
@@ -571,69 +576,83 @@ static void batch_errors(collector *k, child *c, int st)
                                  k->gcda[c->first]));
 }
 
+/* One worker thread: takes the next batch, runs gcov on it, reads its output
+ * to the end and parses it into its own tg_cov, until no batch is left. Each
+ * worker parses while the others' gcov runs, and no gcov ever waits on a full
+ * pipe while its output waits for the parser. */
+typedef struct {
+    collector *k;
+    size_t batch;
+    tg_cov cov;
+} worker;
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    collector *k = w->k;
+    const char *gcov = gcov_program(k->o);
+    for (;;) {
+        pthread_mutex_lock(&k->lock);
+        size_t first = k->next;
+        size_t n = k->nitems - first < w->batch ? k->nitems - first : w->batch;
+        int stop = first >= k->nitems || k->errors.n > 0;
+        if (!stop)
+            k->next += n;
+        pthread_mutex_unlock(&k->lock);
+        if (stop)
+            break;
+        const char **argv = tg_calloc(n + 5, sizeof *argv);
+        argv[0] = gcov;
+        argv[1] = "--json-format";
+        argv[2] = "--stdout";
+        argv[3] = "--branch-probabilities";
+        for (size_t i = 0; i < n; i++)
+            argv[4 + i] = k->inputs[first + i];
+        child c;
+        int e = spawn(argv, &c);
+        free(argv);
+        if (e) {
+            add_error(k, tg_asprintf("cannot run '%s': %s", gcov, strerror(-e)));
+            break;
+        }
+        c.first = first;
+        c.count = n;
+        int st = finish(&c);
+        batch_errors(k, &c, st);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+            parse_batch(k, &c, &w->cov);
+        tg_buf_free(&c.obuf);
+        tg_buf_free(&c.ebuf);
+    }
+    return NULL;
+}
+
 static void run_batches(collector *k, int jobs, size_t batch)
 {
-    const char *gcov = gcov_program(k->o);
-    child *kids = tg_calloc((size_t)jobs, sizeof *kids);
-    int running = 0;
-    size_t next = 0;
-    while (next < k->nitems || running > 0) {
-        while (running < jobs && next < k->nitems && !k->errors.n) {
-            size_t n = k->nitems - next < batch ? k->nitems - next : batch;
-            const char **argv = tg_calloc(n + 5, sizeof *argv);
-            argv[0] = gcov;
-            argv[1] = "--json-format";
-            argv[2] = "--stdout";
-            argv[3] = "--branch-probabilities";
-            for (size_t i = 0; i < n; i++)
-                argv[4 + i] = k->inputs[next + i];
-            child *c = &kids[running];
-            int e = spawn(argv, c);
-            free(argv);
-            if (e) {
-                add_error(k, tg_asprintf("cannot run '%s': %s", gcov, strerror(-e)));
-                break;
-            }
-            c->first = next;
-            c->count = n;
-            next += n;
-            running++;
-        }
-        if (running == 0)
-            break;
-        /* Read whatever any child has; reap those that finished. */
-        struct pollfd *p = tg_calloc((size_t)running * 2, sizeof *p);
-        for (int i = 0; i < running; i++) {
-            p[2 * i] = (struct pollfd){kids[i].out, POLLIN, 0};
-            p[2 * i + 1] = (struct pollfd){kids[i].err, POLLIN, 0};
-        }
-        if (poll(p, (nfds_t)running * 2, -1) < 0 && errno != EINTR) {
-            free(p);
-            break;
-        }
-        for (int i = 0; i < running; i++) {
-            if (kids[i].out >= 0 && p[2 * i].revents)
-                drain(&kids[i].out, &kids[i].obuf);
-            if (kids[i].err >= 0 && p[2 * i + 1].revents)
-                drain(&kids[i].err, &kids[i].ebuf);
-        }
-        free(p);
-        for (int i = 0; i < running;) {
-            child *c = &kids[i];
-            if (c->out >= 0 || c->err >= 0) {
-                i++;
-                continue;
-            }
-            int st = finish(c);
-            batch_errors(k, c, st);
-            if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-                parse_batch(k, c);
-            tg_buf_free(&c->obuf);
-            tg_buf_free(&c->ebuf);
-            kids[i] = kids[--running];
-        }
+    size_t nbatches = (k->nitems + batch - 1) / batch;
+    if ((size_t)jobs > nbatches)
+        jobs = (int)nbatches;
+    worker *w = tg_calloc((size_t)jobs, sizeof *w);
+    pthread_t *tid = tg_calloc((size_t)jobs, sizeof *tid);
+    int *started = tg_calloc((size_t)jobs, sizeof *started);
+    for (int i = 0; i < jobs; i++) {
+        w[i].k = k;
+        w[i].batch = batch;
+        tg_cov_init(&w[i].cov);
+        started[i] = pthread_create(&tid[i], NULL, worker_main, &w[i]) == 0;
     }
-    free(kids);
+    /* Without threads (none could start), the work is done here. */
+    if (jobs > 0 && !started[0])
+        worker_main(&w[0]);
+    for (int i = 0; i < jobs; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        tg_cov_merge(k->cov, &w[i].cov);
+        tg_cov_free(&w[i].cov);
+    }
+    free(started);
+    free(tid);
+    free(w);
 }
 
 /* ---- pairing .gcda with .gcno ---------------------------------------- */
@@ -741,7 +760,7 @@ int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out)
         rc = check_gcov(gcov_program(o), version, first, &out->gcov_version);
         free(first);
     }
-    collector k = {.o = o, .cov = out};
+    collector k = {.o = o, .cov = out, .lock = PTHREAD_MUTEX_INITIALIZER};
     char *farm = NULL;
     if (!rc) {
         qsort(gcda.v, gcda.n, sizeof *gcda.v, tg_strcmp_ptr);
