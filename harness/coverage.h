@@ -116,6 +116,7 @@ typedef struct tg_cov_collect_opts {
     const char *gcov;   /* the gcov program; NULL: $GCOV or "gcov" */
     int jobs;           /* gcov processes; 0: tg_ncpu() */
     int batch;          /* .gcda files per gcov call; 0: automatic */
+    int limit_s;        /* seconds one gcov call may take; 0: 300 */
 } tg_cov_collect_opts;
 
 int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out);

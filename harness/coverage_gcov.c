@@ -325,17 +325,36 @@ static void drain(int *fd, tg_buf *b)
 }
 
 /* Waits for the child, its output read to the end; returns its wait status. */
-static int finish(child *c)
+/* A gcov that has not finished a call in this long is stuck, not slow (it
+ * handles hundreds of files a second): it is killed and the batch fails. */
+#define GCOV_CALL_LIMIT_S 300
+
+/* Waits for the child, its output read to the end; returns its wait status,
+ * or with *timed_out set when it overran limit_s seconds and was killed. */
+static int finish(child *c, int limit_s, int *timed_out)
 {
+    double deadline = tg_now() + limit_s;
+    *timed_out = 0;
     while (c->out >= 0 || c->err >= 0) {
         struct pollfd p[2] = {{c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
+        int left_ms = (int)((deadline - tg_now()) * 1000);
+        if (left_ms <= 0) {
+            kill(c->pid, SIGKILL);
+            *timed_out = 1;
+            break;
+        }
+        if (poll(p, 2, left_ms) < 0 && errno != EINTR)
             break;
         if (c->out >= 0 && p[0].revents)
             drain(&c->out, &c->obuf);
         if (c->err >= 0 && p[1].revents)
             drain(&c->err, &c->ebuf);
     }
+    if (c->out >= 0)
+        close(c->out);
+    if (c->err >= 0)
+        close(c->err);
+    c->out = c->err = -1;
     int st = 0;
     while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
         ;
@@ -364,7 +383,8 @@ static int check_gcov(const char *gcov, uint32_t notes_version, const char *note
                  gcov, strerror(-e));
         return TG_ECONFIG;
     }
-    int st = finish(&c);
+    int timed_out;
+    int st = finish(&c, GCOV_CALL_LIMIT_S, &timed_out);
     int rc = TG_OK;
     /* "gcov (Debian 12.2.0-14) 12.2.0": the version is the last word of the first line. */
     char *nl = strchr(c.obuf.data ? c.obuf.data : "", '\n');
@@ -617,7 +637,12 @@ static void *worker_main(void *arg)
         }
         c.first = first;
         c.count = n;
-        int st = finish(&c);
+        int timed_out, limit = k->o->limit_s > 0 ? k->o->limit_s : GCOV_CALL_LIMIT_S;
+        int st = finish(&c, limit, &timed_out);
+        if (timed_out)
+            add_error(k, tg_asprintf("'%s' did not finish within %d s on the %zu files from %s "
+                                     "on; it was stopped",
+                                     gcov, limit, n, k->gcda[first]));
         batch_errors(k, &c, st);
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
             parse_batch(k, &c, &w->cov);

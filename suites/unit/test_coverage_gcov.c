@@ -444,6 +444,38 @@ START_TEST(bad_input_is_an_error_never_zero_percent)
 }
 END_TEST
 
+START_TEST(a_gcov_that_hangs_is_stopped_and_reported)
+{
+    char *dir = cov_tmpdir();
+    build_calc(dir, "");
+    run_calc(dir, "+ 1 2");
+    char *fake = tg_asprintf("%s/gcov-hangs", dir);
+    ck_assert_int_eq(cov_sh("printf '#!/bin/sh\\ncase $1 in --version) exec gcov --version;; esac\\n"
+                            "exec sleep 30\\n' > %s && chmod +x %s",
+                            fake, fake),
+                     0);
+    char *obj = tg_asprintf("%s/obj", dir);
+    tg_cov_collect_opts o = {.build = obj, .gcov = fake, .limit_s = 1};
+    tg_cov c;
+    char logf[] = "/tmp/tg-cov-log-XXXXXX";
+    int fd = mkstemp(logf), save = dup(2);
+    dup2(fd, 2);
+    int rc = tg_cov_collect(&o, &c);
+    fflush(stderr);
+    dup2(save, 2);
+    close(save);
+    close(fd);
+    char *msg = tg_read_file(logf, NULL);
+    unlink(logf);
+    ck_assert_int_eq(rc, TG_ECONFIG);
+    ck_assert_msg(strstr(msg, "did not finish within 1 s"), "%s", msg);
+    free(msg);
+    free(obj);
+    free(fake);
+    cov_rmrf(dir);
+}
+END_TEST
+
 static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "collect");
@@ -459,6 +491,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, a_hard_kill_loses_coverage_and_collect_says_so);
     tgt_tcase(r, "bad_input");
     tgt_add(r, bad_input_is_an_error_never_zero_percent);
+    tgt_add(r, a_gcov_that_hangs_is_stopped_and_reported);
 }
 
 TGT_MAIN("unit", tests)
