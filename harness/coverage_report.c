@@ -532,7 +532,7 @@ char *tg_coverage_markdown(const cJSON *section)
     if (!section || !cJSON_GetObjectItemCaseSensitive(section, "line"))
         return tg_buf_steal(&b);
     double line = numof(section, "line", 0), prev = numof(section, "previous_line", NAN);
-    tg_buf_addf(&b, "## Coverage\n\n**%.1f%%** of lines", tg_cov_pct_cut(line));
+    tg_buf_addf(&b, "### Coverage\n\n**%.1f%%** of lines", tg_cov_pct_cut(line));
     if (!isnan(prev)) {
         double d = round((line - prev) * 10.0) / 10.0;
         if (d == 0)
