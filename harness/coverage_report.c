@@ -1,6 +1,7 @@
 /* coverage_report.c: lcov and Cobertura output, thresholds, the gate's
  * coverage section, its Markdown and the history of totals (coverage.h). */
 #include "coverage.h"
+#include "results.h"
 #include "tg.h"
 
 #include <fnmatch.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The Markdown report lists this many least-covered files. */
 #define LOWEST_FILES 10
@@ -607,6 +609,31 @@ int tg_cov_write_reports(const tg_cov *c, const cJSON *section, const char *out_
     return rc;
 }
 
+/* Once one shard has coverage, every test shard must: a shard whose
+ * coverage is missing would make the total quietly smaller. Lint and smoke
+ * result folders have none, and need none. */
+static void check_every_shard_has_coverage(char *const *dirs, int ndirs, char ***reasons,
+                                           int *nreasons)
+{
+    for (int i = 0; i < ndirs; i++) {
+        char *cov = tg_asprintf("%s/coverage.json", dirs[i]);
+        char *res = tg_asprintf("%s/results.json", dirs[i]);
+        if (access(cov, F_OK) != 0) {
+            tg_results r;
+            char *why = NULL;
+            if (tg_results_read(res, &r, &why) == 0 && strcmp(r.kind, "shard") == 0)
+                add_reason(reasons, nreasons,
+                           tg_asprintf("%s has no coverage.json while other shards do: its "
+                                       "coverage is missing from the total",
+                                       dirs[i]));
+            tg_results_free(&r);
+            free(why);
+        }
+        free(res);
+        free(cov);
+    }
+}
+
 int tg_coverage_gate(char *const *dirs, int ndirs, const char *out_dir, const tg_ynode *cfg,
                      cJSON *section, char ***reasons, int *nreasons)
 {
@@ -617,6 +644,8 @@ int tg_coverage_gate(char *const *dirs, int ndirs, const char *out_dir, const tg
     tg_cov all;
     int found = 0;
     rc = tg_cov_merge_paths(dirs, ndirs, 1, &all, &found);
+    if (!rc && found)
+        check_every_shard_has_coverage(dirs, ndirs, reasons, nreasons);
     if (!rc && found) {
         tg_cov_exclude(&all, p.exclude, p.nexclude);
         const char *history = p.history ? p.history : ".tollgate/coverage-history.json";

@@ -1,6 +1,7 @@
 /* Unit tests for the coverage model, its file form, merge, reports, thresholds
  * and the gate hook, on the recorded shards of fixtures/coverage/. */
 #include "coverage.h"
+#include "results.h"
 #include "test_coverage_util.h"
 #include "tgtest.h"
 #include "yamltree.h"
@@ -453,6 +454,44 @@ START_TEST(files_stay_findable_after_sort_and_exclude_in_a_large_build)
 }
 END_TEST
 
+START_TEST(gate_names_a_test_shard_whose_coverage_is_missing)
+{
+    char *dir = cov_tmpdir();
+    char *shard = tg_asprintf("%s/shard-2", dir), *lint = tg_asprintf("%s/lint", dir);
+    ck_assert_int_eq(tg_mkdirs(shard), 0);
+    ck_assert_int_eq(tg_mkdirs(lint), 0);
+    const char *kinds[] = {"shard", "lint"};
+    char *folders[] = {shard, lint};
+    for (int i = 0; i < 2; i++) {
+        tg_results res;
+        tg_results_init(&res, kinds[i]);
+        char *path = tg_asprintf("%s/results.json", folders[i]);
+        ck_assert_int_eq(tg_results_write(&res, path), 0);
+        free(path);
+        tg_results_free(&res);
+    }
+    char *dirs[] = {FIX "/shards/a", shard, lint};
+    char *out = tg_asprintf("%s/gate", dir), *history = tg_asprintf("history: %s/h.json", dir);
+    tg_ydoc doc;
+    ck_assert_int_eq(tg_yaml_load(history, strlen(history), &doc), 0);
+    cJSON *section = cJSON_CreateObject();
+    char **reasons = NULL;
+    int nreasons = 0;
+    ck_assert_int_eq(tg_coverage_gate(dirs, 3, out, doc.root, section, &reasons, &nreasons), 0);
+    ck_assert_int_eq(nreasons, 1);
+    ck_assert_ptr_nonnull(strstr(reasons[0], "shard-2 has no coverage.json while other shards do"));
+    free(reasons[0]);
+    free(reasons);
+    tg_ydoc_free(&doc);
+    cJSON_Delete(section);
+    free(history);
+    free(out);
+    free(lint);
+    free(shard);
+    cov_rmrf(dir);
+}
+END_TEST
+
 static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "merge");
@@ -475,6 +514,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, gate_merges_shards_fills_the_section_and_records_history);
     tgt_add(r, gate_without_any_coverage_leaves_the_section_empty);
     tgt_add(r, gate_blocks_on_a_truncated_shard);
+    tgt_add(r, gate_names_a_test_shard_whose_coverage_is_missing);
 }
 
 TGT_MAIN("unit", tests)
