@@ -844,11 +844,12 @@ int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out)
             k.roots[k.nroots++] = logical;
         }
         int jobs = o->jobs > 0 ? o->jobs : tg_ncpu();
-        /* Several batches per process keep the cores busy when files differ in
-         * size; a batch of a few dozen keeps gcov's start-up cost small. */
-        size_t batch = o->batch > 0 ? (size_t)o->batch : (k.nitems + (size_t)jobs * 4 - 1) / ((size_t)jobs * 4);
-        if (batch < 1)
-            batch = 1;
+        /* Several batches per worker keep the cores busy when files differ in
+         * size; at least 8 files a call keeps gcov's start-up cost small. */
+        size_t batch = o->batch > 0 ? (size_t)o->batch
+                                    : (k.nitems + (size_t)jobs * 4 - 1) / ((size_t)jobs * 4);
+        if (o->batch <= 0 && batch < 8)
+            batch = 8;
         if (batch > 256)
             batch = 256;
         run_batches(&k, jobs, batch);
