@@ -558,3 +558,51 @@ int tg_cov_merge_paths(char *const *paths, int npaths, int skip_missing, tg_cov 
         tg_cov_sort(out);
     return rc;
 }
+
+/* geninfo's markers, read the way it reads them: a START or STOP anywhere on
+ * a line switches the section, and the line of a STOP is outside it. */
+void tg_cov_apply_markers(tg_cov_file *f, const char *text, size_t len)
+{
+    int excl = 0, brexcl = 0, line = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        line++;
+        int marked_line = 0, marked_br = 0;
+        if (memmem(p, (size_t)(eol - p), "LCOV_EXCL", 9)) {
+            char *s = tg_strndup(p, (size_t)(eol - p));
+            if (strstr(s, "LCOV_EXCL_STOP"))
+                excl = 0;
+            else if (strstr(s, "LCOV_EXCL_START"))
+                excl = 1;
+            if (strstr(s, "LCOV_EXCL_BR_STOP"))
+                brexcl = 0;
+            else if (strstr(s, "LCOV_EXCL_BR_START"))
+                brexcl = 1;
+            marked_line = strstr(s, "LCOV_EXCL_LINE") != NULL;
+            marked_br = strstr(s, "LCOV_EXCL_BR_LINE") != NULL;
+            free(s);
+        }
+        int drop_line = excl || marked_line;
+        int drop_br = drop_line || brexcl || marked_br;
+        if (line < f->nlines && drop_br) {
+            free(f->br[line]);
+            f->br[line] = NULL;
+            f->nbr[line] = 0;
+        }
+        if (line < f->nlines && drop_line)
+            f->lines[line] = TG_COV_NOLINE;
+        if (drop_line) {
+            int kept = 0;
+            for (int k = 0; k < f->nfuncs; k++) {
+                if (f->funcs[k].line == line)
+                    free(f->funcs[k].name);
+                else
+                    f->funcs[kept++] = f->funcs[k];
+            }
+            f->nfuncs = kept;
+        }
+        p = eol + 1;
+    }
+}

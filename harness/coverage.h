@@ -86,6 +86,11 @@ void tg_cov_merge(tg_cov *c, const tg_cov *from);
 /* Drops files whose path matches one of the fnmatch patterns. */
 void tg_cov_exclude(tg_cov *c, char *const *patterns, int npatterns);
 void tg_cov_sort(tg_cov *c);
+/* Applies lcov's exclusion markers found in the file's source text, as
+ * geninfo does: LCOV_EXCL_LINE and LCOV_EXCL_START..STOP drop the lines, their
+ * branches and the functions that start on them; LCOV_EXCL_BR_LINE and
+ * LCOV_EXCL_BR_START..STOP drop only branches. */
+void tg_cov_apply_markers(tg_cov_file *f, const char *text, size_t len);
 void tg_cov_file_totals(const tg_cov_file *f, tg_cov_totals *t);
 void tg_cov_totals_of(const tg_cov *c, tg_cov_totals *t);
 /* Percent of found that is hit; 100 when nothing was found. */

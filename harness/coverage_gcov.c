@@ -746,6 +746,21 @@ static void remove_farm(const char *farm, size_t n)
     rmdir(farm);
 }
 
+/* lcov honours LCOV_EXCL markers in the sources, so tollgate does too. A
+ * source that cannot be read keeps all its data, as with geninfo. */
+static void apply_markers(tg_cov *c, const char *root)
+{
+    for (size_t i = 0; i < c->nfiles; i++) {
+        char *path = tg_asprintf("%s/%s", root, c->files[i]->path);
+        size_t len;
+        char *text = tg_read_file(path, &len);
+        if (text)
+            tg_cov_apply_markers(c->files[i], text, len);
+        free(text);
+        free(path);
+    }
+}
+
 int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out)
 {
     tg_cov_init(out);
@@ -854,6 +869,7 @@ int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out)
             batch = 256;
         run_batches(&k, jobs, batch);
         out->ngcda = (long)k.nitems;
+        apply_markers(out, root);
         if (k.errors.n) {
             report_errors("gcov errors", &k.errors);
             rc = TG_ECONFIG;

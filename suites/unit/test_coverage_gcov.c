@@ -64,6 +64,20 @@ static void lcov_summary(const char *info, tg_cov_totals *t)
     free(cmd);
 }
 
+/* The 1-based line of the first occurrence of text in a file. */
+static int line_of(const char *path, const char *text)
+{
+    char *src = tg_read_file(path, NULL);
+    ck_assert_ptr_nonnull(src);
+    const char *at = strstr(src, text);
+    ck_assert_ptr_nonnull(at);
+    int line = 1;
+    for (const char *p = src; p < at; p++)
+        line += *p == '\n';
+    free(src);
+    return line;
+}
+
 START_TEST(totals_agree_with_lcov_capture)
 {
     char *dir = cov_tmpdir();
@@ -100,6 +114,13 @@ START_TEST(totals_agree_with_lcov_capture)
     /* the inline function of the header counts once, summed over both objects */
     ck_assert_ptr_nonnull(cov_func(&c, FIX "/prog/calc.h", "calc_clamp"));
     ck_assert_int_eq(cov_func(&c, FIX "/prog/calc.c", "calc_never_called")->count, 0);
+    /* lcov's exclusion markers in calc.c took effect, as they do for lcov */
+    const tg_cov_file *cf = tg_cov_file_find(&c, FIX "/prog/calc.c");
+    int br = line_of(FIX "/prog/calc.c", "LCOV_EXCL_BR_LINE"),
+        ln = line_of(FIX "/prog/calc.c", "LCOV_EXCL_LINE:");
+    ck_assert_ptr_null(cov_func(&c, FIX "/prog/calc.c", "calc_excluded"));
+    ck_assert(cf->lines[br] != TG_COV_NOLINE && cf->nbr[br] == 0);
+    ck_assert(cf->lines[ln] == TG_COV_NOLINE && cf->nbr[ln] == 0);
     free(text);
     free(mine);
     free(info);
