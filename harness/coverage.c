@@ -12,7 +12,7 @@
 
 /* Bounds a coverage.json may not exceed: a line number past this is corrupt
  * data, not source code. */
-#define MAX_LINE 10000000
+#define MAX_LINE 1000000
 
 void tg_cov_init(tg_cov *c)
 {
@@ -422,8 +422,9 @@ static int check_count(const cJSON *totals, const char *key, tg_cov_count n, con
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(totals, key);
     const cJSON *found = cJSON_GetObjectItemCaseSensitive(o, "found");
     const cJSON *hit = cJSON_GetObjectItemCaseSensitive(o, "hit");
+    /* compared as doubles: a hostile file may hold numbers no integer can */
     if (!cJSON_IsNumber(found) || !cJSON_IsNumber(hit) ||
-        (long long)found->valuedouble != n.found || (long long)hit->valuedouble != n.hit) {
+        found->valuedouble != (double)n.found || hit->valuedouble != (double)n.hit) {
         char *msg = tg_asprintf("the recorded %s totals disagree with the data (%lld of %lld "
                                 "recomputed)",
                                 key, n.hit, n.found);
@@ -471,7 +472,7 @@ int tg_cov_parse(const char *text, size_t len, const char *name, tg_cov *c)
             c->identity = tg_strdup(id->valuestring);
         if (cJSON_IsString(gv) && *gv->valuestring)
             c->gcov_version = tg_strdup(gv->valuestring);
-        if (cJSON_IsNumber(ng))
+        if (cJSON_IsNumber(ng) && ng->valuedouble >= 0 && ng->valuedouble < 1e15)
             c->ngcda = (long)ng->valuedouble;
         const cJSON *jf;
         cJSON_ArrayForEach(jf, files)

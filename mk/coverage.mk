@@ -44,3 +44,24 @@ bench-coverage: all
 
 # The whole pipeline includes the coverage minimums.
 check: coverage
+
+# make fuzz-coverage: the coverage.json reader under libFuzzer (clang, a test
+# package), for FUZZ_SECONDS, seeded with the recorded shards. A crash is kept
+# in build/fuzz/coverage-crashes/ and fails the target.
+FUZZ_SECONDS ?= 20
+COV_FUZZ     := build/fuzz/fuzz_coverage_json
+COV_FUZZ_SRC := fixtures/coverage/fuzz/fuzz_coverage_json.c harness/coverage.c \
+                harness/coverage_report.c harness/results.c harness/yamltree.c harness/util.c
+
+.PHONY: fuzz-coverage
+fuzz: fuzz-coverage
+$(COV_FUZZ): $(COV_FUZZ_SRC) harness/coverage.h harness/tg.h
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined $(PKG_CFLAGS) -Iharness -o $@ $(COV_FUZZ_SRC) $(PKG_LIBS) -lm
+fuzz-coverage: $(COV_FUZZ)
+	rm -rf build/fuzz/coverage-corpus && mkdir -p build/fuzz/coverage-corpus build/fuzz/coverage-crashes
+	for f in fixtures/coverage/shards/*/coverage.json fixtures/coverage/bad/*.json; do \
+	  cp $$f build/fuzz/coverage-corpus/$$(echo $$f | tr / _); done
+	$(COV_FUZZ) -max_total_time=$(FUZZ_SECONDS) -seed=1 -max_len=65536 -close_fd_mask=2 \
+	  -artifact_prefix=build/fuzz/coverage-crashes/ build/fuzz/coverage-corpus
