@@ -9,7 +9,7 @@ build_pkgs=(build-essential pkg-config check libcurl4-openssl-dev libcjson-dev
 # Tests: xmllint for the JUnit XSD check, clang for the sanitizer build,
 # PostgreSQL for the backend's second storage engine, openssl for TLS tests,
 # lcov as the reference the coverage totals are checked against.
-test_pkgs=(libxml2-utils clang postgresql openssl curl ca-certificates nodejs npm lcov)
+test_pkgs=(libxml2-utils clang cppcheck postgresql openssl curl ca-certificates nodejs npm bc lcov)
 # Benchmarks only (make bench): the peers tollgate is measured against.
 bench_pkgs=(lcov gcovr wrk hyperfine)
 

@@ -76,18 +76,20 @@ static outcome gate(const char *extra_flag, char **dirs)
     char *bin = tg_asprintf("%s/tollgate", b && *b ? b : "build");
     char *out = tg_asprintf("%s/gate", dir);
     char *argv[32];
-    int n = 0;
+    int n = 0, first_extra;
     argv[n++] = bin;
     argv[n++] = "gate";
     argv[n++] = "--no-history";
     argv[n++] = "--out";
     argv[n++] = out;
+    first_extra = n;
     if (extra_flag) {
         char *copy = tg_strdup(extra_flag), *save = NULL;
         for (char *p = strtok_r(copy, " ", &save); p; p = strtok_r(NULL, " ", &save))
             argv[n++] = tg_strdup(p);
         free(copy);
     }
+    int last_extra = n;
     for (int i = 0; dirs[i]; i++)
         argv[n++] = dirs[i];
     argv[n] = NULL;
@@ -104,6 +106,8 @@ static outcome gate(const char *extra_flag, char **dirs)
     char *vpath = tg_asprintf("%s/verdict.json", out);
     o.verdict = tg_read_file(vpath, NULL);
     free(vpath);
+    for (int i = first_extra; i < last_extra; i++)
+        free(argv[i]);
     free(out);
     free(bin);
     return o;
@@ -255,7 +259,7 @@ START_TEST(failed_errored_and_timed_out_tests_block)
 {
     tg_status bad[] = {TG_ST_FAILED, TG_ST_ERROR, TG_ST_TIMEOUT};
     for (int i = 0; i < 3; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "s%d", i);
         char *d[] = {shard(name, 1, 1, FP, 1, "a/x/c/one", "a/x/c/one", bad[i]), NULL};
         char want[64];
