@@ -7,6 +7,7 @@
 # All three tools count branches (lcov with lcov_branch_coverage=1) and gcovr
 # uses every core, as tollgate does. Targets: 10x faster than lcov, 4x faster
 # than gcovr, line totals equal to lcov's. Exits 1 when totals disagree.
+# Writes the table to reports/bench/coverage.md too (make bench joins them).
 #
 # Environment: RUNS (tollgate runs, best kept; default 3), PEER_RUNS (lcov and
 # gcovr runs; default 1), TREE_FILES (modules in the tree; default 240).
@@ -23,6 +24,7 @@ for tool in lcov gcovr; do
   command -v "$tool" >/dev/null || { echo "bench-coverage: $tool is missing; run: sudo ci/install-deps.sh --bench" >&2; exit 2; }
 done
 rm -rf "$out" && mkdir -p "$out"
+verdicts=""
 
 calc() { awk "BEGIN { print ($1) }"; }
 
@@ -54,7 +56,15 @@ lcov_totals() {
 gcovr_totals() { awk '/^(lines|functions|branches):/ { gsub(/[()]/, ""); printf "%s/%s ", $3, $6 } END { print "" }' "$1"; }
 
 status=0
-row() { printf '%-26s %-9s %8s %8s   %-14s %-12s %-14s\n' "$@"; }
+md="## Coverage: tollgate coverage collect against lcov and gcovr
+
+| data | tool | wall s | cpu s | lines | functions | branches |
+|---|---|---:|---:|---|---|---|
+"
+row() {
+  printf '%-26s %-9s %8s %8s   %-14s %-12s %-14s\n' "$@"
+  [ "$1" = data ] || md+="| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"$'\n'
+}
 row "data" "tool" "wall s" "cpu s" "lines" "functions" "branches"
 
 bench_set() { # NAME ROOT BUILD_REL (relative to ROOT)
@@ -83,9 +93,13 @@ bench_set() { # NAME ROOT BUILD_REL (relative to ROOT)
   vs_gcovr=$(calc "$gcovr_wall / $tg_wall")
   same=no
   [ "${tgt%% *}" = "${lt%% *}" ] && same=yes
-  printf '  %s: %.1fx faster than lcov (target 10x: %s), %.1fx faster than gcovr (target 4x: %s), line totals equal to lcov: %s\n' \
+  local verdict
+  verdict=$(printf '%s: %.1fx faster than lcov (target 10x: %s), %.1fx faster than gcovr (target 4x: %s), line totals equal to lcov: %s' \
     "$name" "$vs_lcov" "$([ "$(calc "$vs_lcov >= 10")" = 1 ] && echo met || echo missed)" \
-    "$vs_gcovr" "$([ "$(calc "$vs_gcovr >= 4")" = 1 ] && echo met || echo missed)" "$same"
+    "$vs_gcovr" "$([ "$(calc "$vs_gcovr >= 4")" = 1 ] && echo met || echo missed)" "$same")
+  echo "  $verdict"
+  verdicts+="- $verdict"$'\n'
+
   [ "$same" = yes ] || status=1
 }
 
@@ -98,5 +112,10 @@ bench_set project . build/cov
 [ -x "$tree/driver" ] || ci/bench/coverage_tree.sh "$tree" "${TREE_FILES:-240}"
 bench_set tree "$tree" obj
 
-echo "bench-coverage: $cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine="$cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench-coverage: $machine"
+mkdir -p reports/bench
+printf '%s\n%s\nMeasured on %s; best of %s tollgate runs and %s lcov/gcovr runs.\n\n' \
+  "$md" "$verdicts" "$machine" "$runs" "$peer_runs" > reports/bench/coverage.md.tmp
+mv reports/bench/coverage.md.tmp reports/bench/coverage.md
 exit $status
