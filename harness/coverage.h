@@ -2,11 +2,13 @@
  * coverage.h: gcov coverage, from the .gcda files of a build to the gate.
  *
  * The pipeline, one file per step:
- *   coverage_gcov.c    collect: find the .gcno/.gcda of a build, run
- *                      `gcov --json-format --stdout` over them in batches (one
- *                      process per core), parse the JSON into a tg_cov, and
- *                      compute the build identity (a hash of the .gcno
- *                      contents, stamps and paths left out) that merge checks.
+ *   coverage_gcov.c    collect: find the .gcno/.gcda of a build, check their
+ *                      structure, run `gcov --json-format --stdout` over them
+ *                      in batches (one worker thread and gcov process per
+ *                      core, each parsing its own batch), apply lcov's
+ *                      exclusion markers, and compute the build identity (a
+ *                      hash of the .gcno records, the compile stamp, folder
+ *                      and function ids left out) that merge checks.
  *   coverage.c         the model: per source file, counts per line, per
  *                      function and per branch; sums (merge), totals, and the
  *                      coverage.json form ("format": "tollgate-coverage/1").
@@ -124,6 +126,9 @@ typedef struct tg_cov_collect_opts {
     int limit_s;        /* seconds one gcov call may take; 0: 300 */
 } tg_cov_collect_opts;
 
+/* Fills out (sorted by path) or returns TG_EIO/TG_ECONFIG with every problem
+ * said: no build folder, no .gcno or no .gcda, a .gcda without its .gcno or
+ * damaged, gcov missing, of another version or failing. Never a silent 0%. */
 int tg_cov_collect(const tg_cov_collect_opts *o, tg_cov *out);
 /* The identity of the build under dir (hex, caller frees) and how many .gcno
  * files went into it. */
