@@ -129,6 +129,33 @@ START_TEST(totals_agree_with_lcov_capture)
 }
 END_TEST
 
+START_TEST(collect_verb_writes_the_shard_file_and_applies_excludes)
+{
+    char *dir = cov_tmpdir();
+    build_calc(dir, "");
+    run_calc(dir, "x 6 7");
+    char *obj = tg_asprintf("%s/obj", dir), *out = tg_asprintf("%s/shard-1", dir), *msg = NULL;
+    ck_assert_int_eq(cov_verb(&msg, "collect", "--build", obj, "--jobs", "2", "--exclude",
+                              "*.h", "--out", out, (char *)NULL),
+                     0);
+    ck_assert_ptr_nonnull(strstr(msg, "tollgate: coverage collected: lines "));
+    ck_assert_ptr_nonnull(strstr(msg, "2 files, 2 .gcda in"));
+    char *json = tg_asprintf("%s/coverage.json", out);
+    tg_cov c;
+    ck_assert_int_eq(tg_cov_read(json, &c), 0);
+    ck_assert_ptr_null(tg_cov_file_find(&c, FIX "/prog/calc.h"));
+    ck_assert_ptr_nonnull(tg_cov_file_find(&c, FIX "/prog/main.c"));
+    ck_assert_int_eq(c.ngcda, 2);
+    ck_assert_ptr_nonnull(c.identity);
+    tg_cov_free(&c);
+    free(json);
+    free(msg);
+    free(out);
+    free(obj);
+    cov_rmrf(dir);
+}
+END_TEST
+
 START_TEST(system_headers_and_files_outside_the_root_are_left_out)
 {
     char *dir = cov_tmpdir();
@@ -498,6 +525,7 @@ static void tests(tgt_registry *r)
 {
     tgt_tcase(r, "collect");
     tgt_add(r, totals_agree_with_lcov_capture);
+    tgt_add(r, collect_verb_writes_the_shard_file_and_applies_excludes);
     tgt_add(r, system_headers_and_files_outside_the_root_are_left_out);
     tgt_add(r, parallel_collection_equals_one_gcov_per_file);
     tgt_add(r, gcov_prefix_shards_merge_to_the_sum_of_their_runs);
