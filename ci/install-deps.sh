@@ -7,8 +7,9 @@ set -euo pipefail
 build_pkgs=(build-essential pkg-config check libcurl4-openssl-dev libcjson-dev
             libyaml-dev libmicrohttpd-dev libsqlite3-dev libpq-dev)
 # Tests: xmllint for the JUnit XSD check, clang for the sanitizer build,
-# PostgreSQL for the backend's second storage engine, openssl for TLS tests.
-test_pkgs=(libxml2-utils clang cppcheck postgresql openssl curl ca-certificates nodejs npm bc)
+# PostgreSQL for the backend's second storage engine, openssl for TLS tests,
+# lcov as the reference the coverage totals are checked against.
+test_pkgs=(libxml2-utils clang cppcheck postgresql openssl curl ca-certificates nodejs npm bc lcov)
 # Benchmarks only (make bench): the peers tollgate is measured against.
 # The backend benchmark compares with FastAPI under gunicorn + uvicorn workers.
 bench_pkgs=(lcov gcovr wrk hyperfine python3-fastapi gunicorn python3-uvicorn python3-uvloop

@@ -1,6 +1,7 @@
 /* gate.c: the gate verb and its rules (gate.h). */
 #include "gate.h"
 #include "cli.h"
+#include "coverage.h"
 #include "plan.h"
 #include "reports.h"
 #include "tg.h"
@@ -323,6 +324,24 @@ void tg_gate_decide(const tg_gate_input *in, tg_gate_verdict *v)
     if (v->merged.ntests == 0)
         reason(v, "no test ran at all");
     check_sections(ld, nld, v);
+    if (in->out_dir) {
+        /* Coverage the shards collected: merged, and held to the minimums. */
+        cJSON *cov = cJSON_AddObjectToObject(v->merged.extra, "coverage");
+        char **why = NULL;
+        int nwhy = 0;
+        if (tg_mkdirs(in->out_dir) != TG_OK ||
+            tg_coverage_gate(in->dirs, in->ndirs, in->out_dir, in->cfg ? in->cfg->coverage : NULL,
+                             cov, &why, &nwhy) != TG_OK)
+            reason(v, "the shards' coverage data could not be merged (the message above says "
+                      "why)");
+        for (int i = 0; i < nwhy; i++) {
+            reason(v, "%s", why[i]);
+            free(why[i]);
+        }
+        free(why);
+        if (!cov->child)
+            cJSON_DeleteItemFromObjectCaseSensitive(v->merged.extra, "coverage");
+    }
     /* Started and duration: the earliest start, the longest shard. */
     for (int i = 0; i < nld; i++) {
         if (ld[i].r.started && *ld[i].r.started &&
@@ -493,7 +512,7 @@ int tg_cmd_gate(int argc, char **argv)
         have_cfg = 1;
     }
     tg_gate_input in = {.dirs = argv + optind, .ndirs = argc - optind, .shards = shards,
-                        .cfg = have_cfg ? &cfg : NULL};
+                        .cfg = have_cfg ? &cfg : NULL, .out_dir = out};
     tg_gate_verdict v;
     tg_gate_decide(&in, &v);
 
@@ -514,6 +533,12 @@ int tg_cmd_gate(int argc, char **argv)
     if (v.have_smoke)
         tg_buf_addf(&sections, "### Smoke\n\n%d check(s) passed, %d failed.\n\n", v.smoke_passed,
                     v.smoke_failed);
+    const cJSON *cov = cJSON_GetObjectItemCaseSensitive(v.merged.extra, "coverage");
+    if (cov) {
+        char *cmd = tg_coverage_markdown(cov);
+        tg_buf_adds(&sections, cmd);
+        free(cmd);
+    }
     tg_md_verdict md = {.title = "Gate", .deploy = v.deploy, .reasons = v.reasons,
                         .nreasons = v.nreasons, .shards = mds, .nshards = v.expected,
                         .sections = sections.data};

@@ -19,6 +19,7 @@ typedef struct tg_gate_input {
     int ndirs;
     int shards;        /* expected shard count; 0: take it from the shards */
     const tg_config *cfg; /* policy; may be NULL (defaults) */
+    const char *out_dir;  /* where merged coverage goes; may be NULL: no coverage */
 } tg_gate_input;
 
 typedef struct tg_gate_verdict {

@@ -1,6 +1,7 @@
 /* main.c: tollgate's command line: picks the verb and hands over. */
 #include "cli.h"
 #include "smoke.h"
+#include "coverage.h"
 #include "tg.h"
 
 #include <locale.h>
@@ -20,6 +21,7 @@ static const verb verbs[] = {
     {"check", tg_cmd_check, "run every shard here in parallel, then the gate"},
     {"smoke", tg_cmd_smoke, "verify a live deployment's endpoints (retries, assertions, budgets)"},
     {"monitor", tg_cmd_monitor, "run smoke rounds on a schedule and keep a health report"},
+    {"coverage", tg_cmd_coverage, "collect, merge and report gcov coverage"},
 };
 
 static void usage(FILE *out)

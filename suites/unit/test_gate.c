@@ -331,6 +331,43 @@ START_TEST(lint_errors_and_failed_smoke_checks_block)
 }
 END_TEST
 
+/* Recorded coverage of two shards of one build (fixtures/coverage/shards). */
+static void add_coverage(const char *shard_dir, const char *recorded)
+{
+    char *src = tg_asprintf("fixtures/coverage/shards/%s/coverage.json", recorded);
+    size_t len;
+    char *text = tg_read_file(src, &len);
+    ck_assert_msg(text != NULL, "missing %s", src);
+    char *dst = tg_asprintf("%s/coverage.json", shard_dir);
+    ck_assert_int_eq(tg_write_file_atomic(dst, text, len), 0);
+    free(dst);
+    free(text);
+    free(src);
+}
+
+START_TEST(coverage_under_the_minimum_blocks)
+{
+    char *d[] = {shard("s1", 1, 2, FP, 2, "a/x/c/one", "a/x/c/one", TG_ST_PASSED),
+                 shard("s2", 2, 2, FP, 2, "a/x/c/two", "a/x/c/two", TG_ST_PASSED), NULL};
+    add_coverage(d[0], "a");
+    add_coverage(d[1], "b");
+    char *cfg = tg_asprintf("%s/cov.yaml", dir);
+    const char *text = "coverage:\n  min_line: 100\nsuites:\n  unit: {binaries: /bin/true}\n";
+    ck_assert_int_eq(tg_write_file_atomic(cfg, text, strlen(text)), 0);
+    char *flag = tg_asprintf("--config %s", cfg);
+    outcome o = gate(flag, d);
+    ck_assert_ptr_nonnull(strstr(o.verdict, "\"min_line\":\t100"));
+    expect_block(o, "% is under 100%");
+    char *info = tg_asprintf("%s/gate/coverage.info", dir);
+    ck_assert_int_eq(access(info, R_OK), 0);
+    free(info);
+    free(flag);
+    free(cfg);
+    free(d[0]);
+    free(d[1]);
+}
+END_TEST
+
 START_TEST(a_gate_without_folders_is_a_usage_error)
 {
     char *d[] = {NULL};
@@ -364,6 +401,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, failed_errored_and_timed_out_tests_block);
     tgt_add(r, flaky_tests_pass_unless_the_policy_blocks_them);
     tgt_add(r, lint_errors_and_failed_smoke_checks_block);
+    tgt_add(r, coverage_under_the_minimum_blocks);
 }
 
 TGT_MAIN("unit", tests)
