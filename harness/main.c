@@ -1,5 +1,6 @@
 /* main.c: tollgate's command line: picks the verb and hands over. */
 #include "cli.h"
+#include "lint/lint.h"
 #include "tg.h"
 
 #include <locale.h>
@@ -17,6 +18,7 @@ static const verb verbs[] = {
     {"run", tg_cmd_run, "run this shard's part of the suites"},
     {"gate", tg_cmd_gate, "merge shard outputs and decide whether the deploy may go"},
     {"check", tg_cmd_check, "run every shard here in parallel, then the gate"},
+    {"lint", tg_cmd_lint, "validate deploy and CI configuration"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,503 @@
+/* lint.c: the lint driver: which file is what, the checks every file gets,
+ * suppressions, and the folder walk (lint.h). */
+#include "lint_int.h"
+#include "tg.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_WALK_DEPTH 32
+
+void tg_lint_init(tg_lint *L)
+{
+    memset(L, 0, sizeof *L);
+}
+
+static void refs_free(lint_refs *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->v[i].name);
+        free(r->v[i].file);
+    }
+    free(r->v);
+}
+
+void tg_lint_free(tg_lint *L)
+{
+    for (size_t i = 0; i < L->n; i++) {
+        free(L->f[i].file);
+        free(L->f[i].message);
+    }
+    free(L->f);
+    for (size_t i = 0; i < L->files; i++)
+        free(L->checked[i]);
+    free(L->checked);
+    for (size_t i = 0; i < L->nignores; i++) {
+        free(L->ignores[i].glob);
+        for (size_t j = 0; j < L->ignores[i].nrules; j++)
+            free(L->ignores[i].rules[j]);
+        free(L->ignores[i].rules);
+    }
+    free(L->ignores);
+    for (size_t i = 0; i < L->nsmoke; i++)
+        free(L->smoke_globs[i]);
+    free(L->smoke_globs);
+    for (size_t i = 0; i < L->nfacts; i++) {
+        tg_lint_facts *f = &L->facts[i];
+        free(f->dir);
+        refs_free(&f->starts);
+        refs_free(&f->health);
+        refs_free(&f->expects);
+        refs_free(&f->declared);
+    }
+    free(L->facts);
+    memset(L, 0, sizeof *L);
+}
+
+void lint_ref_add(lint_refs *r, const char *name, const char *file, int line, int col)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 8;
+        r->v = tg_realloc(r->v, r->cap * sizeof *r->v);
+    }
+    r->v[r->n++] = (lint_ref){tg_strdup(name), tg_strdup(file), line, col};
+}
+
+/* Is `rule` named in the directive text after "tollgate: ignore"? */
+static int directive_names(const char *p, const char *end, const char *rule)
+{
+    size_t rl = strlen(rule);
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == ',' || *p == '\t'))
+            p++;
+        const char *w = p;
+        while (p < end && *p != ' ' && *p != ',' && *p != '\t' && *p != '\r')
+            p++;
+        if ((size_t)(p - w) == rl && memcmp(w, rule, rl) == 0)
+            return 1;
+        if (p == w)
+            break;
+    }
+    return 0;
+}
+
+/* Line n (1-based) of text as [*b, *e), or 0 when there is no such line. */
+static int line_span(const char *text, size_t len, int n, const char **b, const char **e)
+{
+    const char *p = text, *end = text + len;
+    for (int i = 1; i < n; i++) {
+        p = memchr(p, '\n', (size_t)(end - p));
+        if (!p)
+            return 0;
+        p++;
+    }
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *b = p;
+    *e = nl ? nl : end;
+    return 1;
+}
+
+/* `# tollgate: ignore RULE[,RULE...]` on the finding's line, or alone on the
+ * line above it, silences it. */
+static int suppressed_inline(const lint_ctx *c, const char *rule, int line)
+{
+    static const char tag[] = "tollgate: ignore";
+    if (!c->text || line <= 0)
+        return 0;
+    for (int l = line; l >= line - 1 && l >= 1; l--) {
+        const char *b, *e;
+        if (!line_span(c->text, c->len, l, &b, &e))
+            continue;
+        const char *hash = memchr(b, '#', (size_t)(e - b));
+        if (!hash)
+            continue;
+        if (l != line) {
+            const char *q = b;
+            while (q < hash && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q != hash)
+                continue; /* a comment after code only covers its own line */
+        }
+        const char *t = memmem(hash, (size_t)(e - hash), tag, sizeof tag - 1);
+        if (t && directive_names(t + sizeof tag - 1, e, rule))
+            return 1;
+    }
+    return 0;
+}
+
+void lint_add(lint_ctx *c, const char *rule, tg_lint_sev sev, int line, int col,
+              const char *fmt, ...)
+{
+    if (suppressed_inline(c, rule, line))
+        return;
+    tg_lint *L = c->L;
+    if (L->n == L->cap) {
+        L->cap = L->cap ? L->cap * 2 : 32;
+        L->f = tg_realloc(L->f, L->cap * sizeof *L->f);
+    }
+    tg_finding *f = &L->f[L->n++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->rule, sizeof f->rule, "%s", rule);
+    f->sev = sev;
+    f->file = tg_strdup(c->file);
+    f->line = line;
+    f->col = col;
+    va_list ap;
+    va_start(ap, fmt);
+    tg_buf b;
+    tg_buf_init(&b);
+    tg_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    f->message = tg_clean_text(b.data, b.len);
+    tg_buf_free(&b);
+    for (char *p = f->message; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The file's own name. The corpus stores files as owner__repo__path with '/'
+ * written "__", so the part after the last "__" counts as the name. */
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    s = s ? s + 1 : path;
+    for (const char *p = s; (p = strstr(p, "__")) != NULL; p += 2)
+        if (p[2])
+            s = p + 2;
+    return s;
+}
+
+static int is_yaml_name(const char *s)
+{
+    return ends_with(s, ".yml") || ends_with(s, ".yaml");
+}
+
+tg_lint_kind tg_lint_kind_of(const char *path)
+{
+    const char *b = base_name(path);
+    if (strstr(path, ".github/workflows/") || strstr(path, ".github__workflows__"))
+        return is_yaml_name(b) ? TG_LK_WORKFLOW : TG_LK_UNKNOWN;
+    if (strcmp(b, "Procfile") == 0 || strncmp(b, "Procfile.", 9) == 0)
+        return TG_LK_PROCFILE;
+    if (strcmp(b, "railway.json") == 0 || ends_with(b, "railway.schema.json"))
+        return TG_LK_RAILWAY_JSON;
+    if (strcmp(b, "railway.toml") == 0)
+        return TG_LK_RAILWAY_TOML;
+    if (strcmp(b, "render.yaml") == 0 || strcmp(b, "render.yml") == 0)
+        return TG_LK_RENDER;
+    if (is_yaml_name(b) && (strncmp(b, "docker-compose", 14) == 0 || strncmp(b, "compose", 7) == 0))
+        return TG_LK_COMPOSE;
+    static const char *const env_names[] = {".env.example", ".env.sample", ".env.template",
+                                            ".env.dist", ".env.defaults", "env.example",
+                                            "example.env", NULL};
+    for (int i = 0; env_names[i]; i++)
+        if (ends_with(b, env_names[i]))
+            return TG_LK_ENV;
+    if (ends_with(b, ".json"))
+        return TG_LK_JSON;
+    if (is_yaml_name(b))
+        return TG_LK_YAML;
+    return TG_LK_UNKNOWN;
+}
+
+const char *tg_lint_kind_name(tg_lint_kind k)
+{
+    static const char *const names[] = {"unknown", "procfile", "railway", "railway", "render",
+                                        "compose", "workflow", "env",     "json",    "yaml"};
+    return names[k];
+}
+
+static tg_lint_facts *facts_for(tg_lint *L, const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    size_t dl = slash ? (size_t)(slash - file) : 0;
+    /* Workflows live two folders below the root they belong to. */
+    const char *gh = strstr(file, ".github/");
+    if (gh)
+        dl = gh > file ? (size_t)(gh - file - 1) : 0;
+    for (size_t i = 0; i < L->nfacts; i++)
+        if (strlen(L->facts[i].dir) == dl && strncmp(L->facts[i].dir, file, dl) == 0)
+            return &L->facts[i];
+    L->facts = tg_realloc(L->facts, (L->nfacts + 1) * sizeof *L->facts);
+    tg_lint_facts *f = &L->facts[L->nfacts++];
+    memset(f, 0, sizeof *f);
+    f->dir = tg_strndup(file, dl);
+    return f;
+}
+
+/* Position of the first byte that is not valid UTF-8, or -1. */
+static long bad_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF)
+            n = 1;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 2;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 3;
+        else
+            return (long)i;
+        for (size_t k = 1; k <= n; k++)
+            if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
+                return (long)i;
+        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F) ||
+            (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))
+            return (long)i;
+        i += n + 1;
+    }
+    return -1;
+}
+
+static int is_blank(const char *t, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (t[i] != ' ' && t[i] != '\t' && t[i] != '\r' && t[i] != '\n')
+            return 0;
+    return 1;
+}
+
+static void note_checked(tg_lint *L, const char *name)
+{
+    L->checked = tg_realloc(L->checked, (L->files + 1) * sizeof *L->checked);
+    L->checked[L->files++] = tg_strdup(name);
+}
+
+void tg_lint_buffer(tg_lint *L, const char *name, tg_lint_kind k, const char *text, size_t len)
+{
+    lint_ctx c = {.L = L, .file = name, .text = text, .len = len};
+    note_checked(L, name);
+    if (len > TG_LINT_MAX_FILE) {
+        lint_add(&c, "Y4", TG_LINT_ERROR, 0, 0,
+                 "file is %zu bytes, over lint's %u MiB limit; a config this large is a "
+                 "mistake: split it, or exclude it in tollgate.yaml lint.ignore",
+                 len, TG_LINT_MAX_FILE >> 20);
+        return;
+    }
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        int line, col;
+        lint_offset_pos(text, (size_t)(nul - text), &line, &col);
+        lint_add(&c, "Y4", TG_LINT_ERROR, line, col,
+                 "binary content (a NUL byte) in a text config; restore the text file");
+        return;
+    }
+    if (is_blank(text, len)) {
+        lint_add(&c, "Y5", TG_LINT_WARNING, 1, 1,
+                 "empty file: the platform reads no configuration from it; fill it in or "
+                 "delete it");
+        return;
+    }
+    long bad = bad_utf8((const unsigned char *)text, len);
+    if (bad >= 0) {
+        int line, col;
+        lint_offset_pos(text, (size_t)bad, &line, &col);
+        lint_add(&c, "Y3", TG_LINT_ERROR, line, col,
+                 "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
+                 (unsigned char)text[bad]);
+        if (k != TG_LK_PROCFILE && k != TG_LK_ENV)
+            return; /* the YAML and JSON readers refuse it as well */
+    }
+    c.facts = facts_for(L, name);
+    const char *b = base_name(name);
+    c.prod = strstr(b, "prod") != NULL;
+    lint_secrets(&c);
+    tg_ydoc doc;
+    memset(&doc, 0, sizeof doc);
+    const tg_ynode *root = NULL;
+    switch (k) {
+    case TG_LK_PROCFILE: lint_procfile(&c); break;
+    case TG_LK_ENV: lint_env(&c); break;
+    case TG_LK_RAILWAY_JSON:
+        if ((root = lint_json_tree(&c, &doc)) != NULL)
+            lint_railway(&c, root);
+        break;
+    case TG_LK_RAILWAY_TOML:
+        if ((root = lint_toml_tree(&c, &doc)) != NULL)
+            lint_railway(&c, root);
+        break;
+    case TG_LK_RENDER:
+        if ((root = lint_yaml_tree(&c, &doc)) != NULL)
+            lint_render(&c, root);
+        break;
+    case TG_LK_COMPOSE:
+        if ((root = lint_yaml_tree(&c, &doc)) != NULL)
+            lint_compose(&c, root);
+        break;
+    case TG_LK_WORKFLOW:
+        if ((root = lint_yaml_tree(&c, &doc)) != NULL)
+            lint_workflow(&c, root);
+        break;
+    case TG_LK_JSON: (void)lint_json_tree(&c, &doc); break;
+    case TG_LK_YAML: (void)lint_yaml_tree(&c, &doc); break;
+    case TG_LK_UNKNOWN: break;
+    }
+    tg_ydoc_free(&doc);
+}
+
+static int lint_file(tg_lint *L, const char *path, tg_lint_kind k)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        tg_error(path, 0, "cannot read: %s", strerror(errno));
+        return TG_EIO;
+    }
+    if ((size_t)st.st_size > TG_LINT_MAX_FILE) {
+        /* Not read at all: bounded memory whatever the size. */
+        lint_ctx c = {.L = L, .file = path};
+        note_checked(L, path);
+        lint_add(&c, "Y4", TG_LINT_ERROR, 0, 0,
+                 "file is %lld bytes, over lint's %u MiB limit; a config this large is a "
+                 "mistake: split it, or exclude it in tollgate.yaml lint.ignore",
+                 (long long)st.st_size, TG_LINT_MAX_FILE >> 20);
+        return 0;
+    }
+    size_t len;
+    char *text = tg_read_file(path, &len);
+    if (!text) {
+        tg_error(path, 0, "cannot read: %s", strerror(errno));
+        return TG_EIO;
+    }
+    tg_lint_buffer(L, path, k, text, len);
+    free(text);
+    return 0;
+}
+
+static int skip_dir(const char *name)
+{
+    return strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0 ||
+           strcmp(name, "build") == 0 || strcmp(name, "node_modules") == 0;
+}
+
+static int walk(tg_lint *L, const char *dir, int depth)
+{
+    if (depth > MAX_WALK_DEPTH)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        tg_error(dir, 0, "cannot read folder: %s", strerror(errno));
+        return TG_EIO;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (skip_dir(e->d_name))
+            continue;
+        names = tg_realloc(names, (n + 1) * sizeof *names);
+        names[n++] = tg_strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, tg_strcmp_ptr);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *p = strcmp(dir, ".") == 0 ? tg_strdup(names[i]) : tg_asprintf("%s/%s", dir, names[i]);
+        struct stat st;
+        if (lstat(p, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                int r = walk(L, p, depth + 1);
+                if (r && !rc)
+                    rc = r;
+            } else if (S_ISREG(st.st_mode)) {
+                tg_lint_kind k = tg_lint_kind_of(p);
+                /* A folder search takes only the files lint knows by name. */
+                if (k != TG_LK_UNKNOWN && k != TG_LK_JSON && k != TG_LK_YAML) {
+                    int r = lint_file(L, p, k);
+                    if (r && !rc)
+                        rc = r;
+                }
+            }
+        }
+        free(p);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+int tg_lint_path(tg_lint *L, const char *path, int explicit)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        tg_error(path, 0, "cannot read: %s", strerror(errno));
+        return TG_EIO;
+    }
+    if (S_ISDIR(st.st_mode))
+        return walk(L, path, 0);
+    tg_lint_kind k = tg_lint_kind_of(path);
+    if (k == TG_LK_UNKNOWN && explicit) {
+        tg_error(path, 0, "lint does not know this kind of file (Procfile, railway.json, "
+                          "railway.toml, render.yaml, compose, workflow, env template, JSON, YAML)");
+        return TG_EUSAGE;
+    }
+    return lint_file(L, path, k);
+}
+
+size_t tg_lint_count(const tg_lint *L, tg_lint_sev sev)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < L->n; i++)
+        n += L->f[i].sev == sev;
+    return n;
+}
+
+static int ignored_by_config(const tg_lint *L, const tg_finding *f)
+{
+    for (size_t i = 0; i < L->nignores; i++) {
+        const tg_lint_ignore *ig = &L->ignores[i];
+        const char *file = strncmp(f->file, "./", 2) == 0 ? f->file + 2 : f->file;
+        if (fnmatch(ig->glob, file, 0) != 0)
+            continue;
+        if (!ig->rules)
+            return 1;
+        for (size_t j = 0; j < ig->nrules; j++)
+            if (strcmp(ig->rules[j], f->rule) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+    const tg_finding *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    if (c)
+        return c;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return strcmp(x->rule, y->rule);
+}
+
+void tg_lint_finish(tg_lint *L)
+{
+    lint_cross(L);
+    size_t keep = 0;
+    for (size_t i = 0; i < L->n; i++) {
+        if (ignored_by_config(L, &L->f[i])) {
+            free(L->f[i].file);
+            free(L->f[i].message);
+            continue;
+        }
+        L->f[keep++] = L->f[i];
+    }
+    L->n = keep;
+    qsort(L->f, L->n, sizeof *L->f, finding_cmp);
+}

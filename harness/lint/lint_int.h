@@ -1,0 +1,86 @@
+/*
+ * lint_int.h: what the lint validators share (not part of the harness API).
+ *
+ * Every format is read into the tree of yamltree.h (JSON and the TOML subset
+ * of railway.toml too), so one set of helpers serves every validator and
+ * every finding has a position. A validator gets a lint_ctx for one file and
+ * reports through lint_add(); what cross-file rules need goes into the
+ * file's folder's facts.
+ */
+#ifndef TG_LINT_INT_H
+#define TG_LINT_INT_H
+
+#include "lint.h"
+#include "yamltree.h"
+
+typedef struct lint_ref {
+    char *name;
+    char *file;
+    int line, col;
+} lint_ref;
+
+typedef struct lint_refs {
+    lint_ref *v;
+    size_t n, cap;
+} lint_refs;
+
+/* Facts of one folder (a repository root, usually). */
+struct tg_lint_facts {
+    char *dir;
+    lint_refs starts;   /* web start commands: name = command, per platform */
+    lint_refs health;   /* health check paths the platforms probe */
+    lint_refs expects;  /* variables render.yaml / compose expect */
+    lint_refs declared; /* variables an env template declares */
+    int have_template;
+};
+
+typedef struct lint_ctx {
+    tg_lint *L;
+    const char *file;
+    const char *text;
+    size_t len;
+    tg_lint_facts *facts;
+    int prod; /* the file name says production (compose C6) */
+} lint_ctx;
+
+void lint_add(lint_ctx *c, const char *rule, tg_lint_sev sev, int line, int col,
+              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void lint_ref_add(lint_refs *r, const char *name, const char *file, int line, int col);
+
+/* Trees. Each reports syntax findings (Y1, Y2, Y6) itself and returns the
+ * root, or NULL when nothing usable was read. doc is the caller's to free. */
+tg_ynode *lint_yaml_tree(lint_ctx *c, tg_ydoc *doc);
+tg_ynode *lint_json_tree(lint_ctx *c, tg_ydoc *doc);
+tg_ynode *lint_toml_tree(lint_ctx *c, tg_ydoc *doc);
+tg_ynode *lint_ynode_new(tg_ydoc *doc, tg_ykind k, int line, int col);
+void lint_ynode_push(tg_ynode *parent, tg_ynode *key, tg_ynode *val);
+/* 1-based line and column of a byte offset in text. */
+void lint_offset_pos(const char *text, size_t off, int *line, int *col);
+
+/* Tree helpers. */
+int lint_is_int(const tg_ynode *n);
+int lint_is_bool(const tg_ynode *n);
+int lint_in_list(const char *s, const char *const *list);
+/* Reports keys of map not in known (rule, severity) and returns how many. */
+int lint_known_keys(lint_ctx *c, const tg_ynode *map, const char *const *known,
+                    const char *rule, tg_lint_sev sev, const char *where);
+
+/* Validators. */
+void lint_procfile(lint_ctx *c);
+void lint_env(lint_ctx *c);
+void lint_secrets(lint_ctx *c);
+void lint_railway(lint_ctx *c, const tg_ynode *root);
+void lint_render(lint_ctx *c, const tg_ynode *root);
+void lint_compose(lint_ctx *c, const tg_ynode *root);
+void lint_workflow(lint_ctx *c, const tg_ynode *root);
+void lint_cross(tg_lint *L);
+
+/* Shell commands (lint_shell.c). */
+/* 1 when cmd reads $PORT or runs a server known to read PORT itself. */
+int lint_cmd_uses_port(const char *cmd);
+/* Offset of a hard-coded listening port in cmd, or -1. */
+int lint_cmd_fixed_port(const char *cmd, int *port);
+/* NULL when the shell syntax looks sound, else a reason; *off is where. */
+const char *lint_shell_problem(const char *cmd, size_t *off);
+
+#endif
