@@ -379,6 +379,8 @@ static int lint_file(tg_lint *L, const char *path, tg_lint_kind k)
     return 0;
 }
 
+static int lint_path(tg_lint *L, const char *path, int explicit);
+
 static int skip_dir(const char *name)
 {
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0 ||
@@ -431,7 +433,18 @@ static int walk(tg_lint *L, const char *dir, int depth)
     return rc;
 }
 
-int tg_lint_path(tg_lint *L, const char *path, int explicit)
+int tg_lint_path(tg_lint *L, const char *path_in, int explicit)
+{
+    /* "dir/" and "dir" name the same files: drop trailing slashes. */
+    char *path = tg_strdup(path_in);
+    for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+        path[n - 1] = 0;
+    int rc = lint_path(L, path, explicit);
+    free(path);
+    return rc;
+}
+
+static int lint_path(tg_lint *L, const char *path, int explicit)
 {
     struct stat st;
     if (stat(path, &st) != 0) {

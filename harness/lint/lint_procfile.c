@@ -71,7 +71,8 @@ static int gunicorn_extra_app(const char *cmd)
         while (*p && *p != ' ' && *p != '\t')
             p++;
         size_t n = (size_t)(p - w);
-        if ((n == 2 && memcmp(w, "&&", 2) == 0) || (n == 1 && (*w == '|' || *w == ';')))
+        if ((n == 2 && memcmp(w, "&&", 2) == 0) || (n == 1 && (*w == '|' || *w == ';')) ||
+            *w == '#')
             break; /* the next command */
         if (skip_next) {
             skip_next = 0;

@@ -186,6 +186,7 @@ void lint_secrets(lint_ctx *c)
         const char *next = nl ? nl + 1 : end;
         regmatch_t m;
         const char *from = l;
+        int token_found = 0;
         for (size_t i = 0; i < NFORMATS; i++) {
             from = l;
             while (regexec(&compiled[i], from, 1, &m, 0) == 0 && m.rm_eo > m.rm_so) {
@@ -196,6 +197,7 @@ void lint_secrets(lint_ctx *c)
                              "%s committed in the file; revoke it, then read it from the "
                              "platform's secret store (${VAR} / sync: false)",
                              formats[i].name);
+                    token_found = 1;
                     break;
                 }
                 from = tok + tn;
@@ -210,7 +212,7 @@ void lint_secrets(lint_ctx *c)
         const char *s = l;
         while (*s == ' ' || *s == '\t')
             s++;
-        if (*s != '#' && assignment(l, &name, &nn, &val, &vn) && secret_name(name, nn) &&
+        if (*s != '#' && !token_found && assignment(l, &name, &nn, &val, &vn) && secret_name(name, nn) &&
             high_entropy_secret(val, vn))
             lint_add(c, "S3", TG_LINT_WARNING, line, (int)(val - l) + 1,
                      "%.*s holds a random-looking value; if it is a real secret, revoke it and "

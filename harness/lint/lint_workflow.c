@@ -59,15 +59,31 @@ static const char *untrusted(const char *expr)
     return NULL;
 }
 
-static int is_test_text(const char *s)
+/* A command that runs a test suite. */
+static int runs_tests(const char *run)
 {
-    static const char *const words[] = {"test", "pytest", "jest", "vitest", "mocha", "rspec",
-                                        "playwright", "cypress", "tollgate run", "ctest",
-                                        "phpunit", NULL};
-    for (int i = 0; s && words[i]; i++)
-        if (strcasestr(s, words[i]))
+    static const char *const runners[] = {
+        "pytest", "jest", "vitest", "mocha", "rspec", "playwright test", "cypress run",
+        "go test", "cargo test", "npm test", "npm run test", "yarn test", "pnpm test",
+        "make test", "make check", "ctest", "phpunit", "tollgate run", "bun test", "deno test",
+        "dotnet test", "mvn test", "gradle test", "gradlew test", "tox", "nox", NULL};
+    for (int i = 0; run && runners[i]; i++)
+        if (strstr(run, runners[i]))
             return 1;
     return 0;
+}
+
+/* A name that says "tests", and not a side job such as uploading their results. */
+static int test_name(const char *s)
+{
+    static const char *const side[] = {"upload", "report", "publish", "notif", "coverage",
+                                        "artifact", "comment", "summary", "cache", NULL};
+    if (!s || !(strcasestr(s, "test") || strcasestr(s, "e2e")))
+        return 0;
+    for (int i = 0; side[i]; i++)
+        if (strcasestr(s, side[i]))
+            return 0;
+    return 1;
 }
 
 /* Length of one matrix dimension, or -1 when it is an expression. */
@@ -131,6 +147,11 @@ static long shard_total_in(const char *s, size_t *off)
         for (const char *p = s; (p = strstr(p, opts[i])) != NULL; p++) {
             const char *v = p + strlen(opts[i]);
             const char *end = v;
+            /* A value may start with an expression: --shard=${{ matrix.i }}/4. */
+            if (strncmp(end, "${{", 3) == 0) {
+                const char *close = strstr(end, "}}");
+                end = close ? close + 2 : end + strlen(end);
+            }
             while (*end && *end != ' ' && *end != '\n' && *end != '"' && *end != '\'')
                 end++;
             const char *num = v;
@@ -323,8 +344,7 @@ static void check_steps(lint_ctx *c, const char *id, const tg_ynode *steps, cons
         }
         const tg_ynode *coe = tg_y_get(st, "continue-on-error");
         if (tg_y_str(coe) && !strcmp(coe->value, "true") &&
-            (is_test_text(rs) || is_test_text(tg_y_str(tg_y_get(st, "name"))) ||
-             is_test_text(tg_y_str(uses))))
+            (runs_tests(rs) || test_name(tg_y_str(tg_y_get(st, "name")))))
             lint_add(c, "W3", TG_LINT_WARNING, coe->line, coe->col,
                      "continue-on-error: true on a test step hides test failures from the "
                      "gate; remove it");
@@ -381,7 +401,7 @@ void lint_workflow(lint_ctx *c, const tg_ynode *root)
             check_steps(c, id, steps, matrix && matrix->kind == TG_Y_MAP ? matrix : NULL);
         const tg_ynode *coe = tg_y_get(job, "continue-on-error");
         if (tg_y_str(coe) && !strcmp(coe->value, "true") &&
-            (is_test_text(id) || is_test_text(tg_y_str(tg_y_get(job, "name")))))
+            (test_name(id) || test_name(tg_y_str(tg_y_get(job, "name")))))
             lint_add(c, "W3", TG_LINT_WARNING, coe->line, coe->col,
                      "continue-on-error: true on test job %s hides test failures from the "
                      "gate; remove it",
