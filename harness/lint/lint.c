@@ -406,7 +406,8 @@ static int walk(tg_lint *L, const char *dir, int depth)
         names[n++] = tg_strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, tg_strcmp_ptr);
+    if (n)
+        qsort(names, n, sizeof *names, tg_strcmp_ptr);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char *p = strcmp(dir, ".") == 0 ? tg_strdup(names[i]) : tg_asprintf("%s/%s", dir, names[i]);
@@ -512,5 +513,6 @@ void tg_lint_finish(tg_lint *L)
         L->f[keep++] = L->f[i];
     }
     L->n = keep;
-    qsort(L->f, L->n, sizeof *L->f, finding_cmp);
+    if (L->n)
+        qsort(L->f, L->n, sizeof *L->f, finding_cmp);
 }
