@@ -17,12 +17,12 @@ typedef struct {
     size_t nanchors, capanchors;
 } loader;
 
-static tg_ynode *new_node(tg_ydoc *doc, tg_ykind kind, const yaml_mark_t *m)
+tg_ynode *tg_ydoc_new_node(tg_ydoc *doc, tg_ykind kind, int line, int col)
 {
     tg_ynode *n = tg_calloc(1, sizeof *n);
     n->kind = kind;
-    n->line = (int)m->line + 1;
-    n->col = (int)m->column + 1;
+    n->line = line;
+    n->col = col;
     n->weight = 1;
     if (doc->nall == doc->capall) {
         doc->capall = doc->capall ? doc->capall * 2 : 64;
@@ -32,7 +32,12 @@ static tg_ynode *new_node(tg_ydoc *doc, tg_ykind kind, const yaml_mark_t *m)
     return n;
 }
 
-static void push_child(tg_ynode *parent, tg_ynode *key, tg_ynode *val)
+static tg_ynode *new_node(tg_ydoc *doc, tg_ykind kind, const yaml_mark_t *m)
+{
+    return tg_ydoc_new_node(doc, kind, (int)m->line + 1, (int)m->column + 1);
+}
+
+void tg_ynode_append(tg_ynode *parent, tg_ynode *key, tg_ynode *val)
 {
     if (parent->n == parent->cap) {
         parent->cap = parent->cap ? parent->cap * 2 : 8;
@@ -201,7 +206,7 @@ static tg_ynode *parse_node(loader *L, yaml_parser_t *p, yaml_event_t *ev, int d
                 set_error(doc, msg, n->line, n->col);
                 return NULL;
             }
-            push_child(n, key, val);
+            tg_ynode_append(n, key, val);
         }
         remember_anchor(L, anc, n);
         return n;

@@ -160,6 +160,20 @@ void lint_add(lint_ctx *c, const char *rule, tg_lint_sev sev, int line, int col,
             *p = ' ';
 }
 
+char *lint_next_line(const lint_ctx *c, size_t *pos, int *line)
+{
+    if (*pos >= c->len)
+        return NULL;
+    const char *p = c->text + *pos, *end = c->text + c->len;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *le = nl ? nl : end;
+    *pos = nl ? (size_t)(nl + 1 - c->text) : c->len;
+    (*line)++;
+    if (le > p && le[-1] == '\r')
+        le--;
+    return tg_strndup(p, (size_t)(le - p));
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);

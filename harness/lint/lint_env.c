@@ -19,18 +19,12 @@ void lint_env(lint_ctx *c)
     char **keys = NULL;
     int *key_lines = NULL;
     size_t nkeys = 0;
-    const char *p = c->text, *end = c->text + c->len;
+    const char *end = c->text + c->len;
     int line = 0;
     c->facts->have_template = 1;
-    while (p < end) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        char *l = tg_strndup(p, (size_t)(le - p));
-        p = nl ? nl + 1 : end;
-        size_t ll = strlen(l);
-        if (ll && l[ll - 1] == '\r')
-            l[--ll] = 0;
+    char *l;
+    size_t pos = 0;
+    while ((l = lint_next_line(c, &pos, &line)) != NULL) {
         const char *s = l;
         while (*s == ' ' || *s == '\t')
             s++;
@@ -80,7 +74,7 @@ void lint_env(lint_ctx *c)
                 /* A double-quoted value may continue on the next lines. */
                 int closed = 0;
                 if (q == '"') {
-                    const char *r = p;
+                    const char *r = c->text + pos;
                     while (r < end && *r != '"')
                         r++;
                     closed = r < end;

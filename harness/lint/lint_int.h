@@ -52,8 +52,12 @@ void lint_ref_add(lint_refs *r, const char *name, const char *file, int line, in
 tg_ynode *lint_yaml_tree(lint_ctx *c, tg_ydoc *doc);
 tg_ynode *lint_json_tree(lint_ctx *c, tg_ydoc *doc);
 tg_ynode *lint_toml_tree(lint_ctx *c, tg_ydoc *doc);
-tg_ynode *lint_ynode_new(tg_ydoc *doc, tg_ykind k, int line, int col);
-void lint_ynode_push(tg_ynode *parent, tg_ynode *key, tg_ynode *val);
+/* The next line of c->text from *pos (advanced past it), without its "\n"
+ * or a trailing "\r", as a new string the caller frees; *line counts lines
+ * from 1. NULL at the end of the text. */
+char *lint_next_line(const lint_ctx *c, size_t *pos, int *line);
+/* 1 when [b, e) is a non-empty run of decimal digits. */
+int lint_all_digits(const char *b, const char *e);
 /* 1-based line and column of a byte offset in text. */
 void lint_offset_pos(const char *text, size_t off, int *line, int *col);
 

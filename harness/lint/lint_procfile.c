@@ -100,17 +100,10 @@ void lint_procfile(lint_ctx *c)
     char *types[MAX_TYPES];
     int type_lines[MAX_TYPES];
     int ntypes = 0;
-    const char *p = c->text, *end = c->text + c->len;
     int line = 0;
-    while (p < end) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        char *l = tg_strndup(p, (size_t)(le - p));
-        p = nl ? nl + 1 : end;
-        size_t ll = strlen(l);
-        if (ll && l[ll - 1] == '\r')
-            l[--ll] = 0;
+    char *l;
+    size_t pos = 0;
+    while ((l = lint_next_line(c, &pos, &line)) != NULL) {
         const char *s = l;
         while (*s == ' ' || *s == '\t')
             s++;

@@ -178,14 +178,13 @@ static int key_material_follows(const char *p, const char *end)
 void lint_secrets(lint_ctx *c)
 {
     compile_once();
-    const char *p = c->text, *end = c->text + c->len;
+    const char *end = c->text + c->len;
     int line = 0;
-    while (p < end) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        char *l = tg_strndup(p, (size_t)(le - p));
-        const char *next = nl ? nl + 1 : end;
+    char *l;
+    size_t pos = 0, start = 0;
+    while ((l = lint_next_line(c, &pos, &line)) != NULL) {
+        const char *p = c->text + start;
+        start = pos;
         regmatch_t m;
         const char *from = l;
         int token_found = 0;
@@ -224,6 +223,5 @@ void lint_secrets(lint_ctx *c)
                      "read it from the environment, if not, use an obvious placeholder",
                      (int)nn, name);
         free(l);
-        p = next;
     }
 }

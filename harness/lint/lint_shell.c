@@ -58,6 +58,16 @@ int lint_cmd_uses_port(const char *cmd)
     return 0;
 }
 
+int lint_all_digits(const char *b, const char *e)
+{
+    if (b >= e)
+        return 0;
+    for (; b < e; b++)
+        if (!isdigit((unsigned char)*b))
+            return 0;
+    return 1;
+}
+
 int lint_cmd_fixed_port(const char *cmd, int *port)
 {
     static const char *const flags[] = {"--port=", "--port ", "-p ", "--bind=", "--bind ", "-b ",
@@ -78,12 +88,7 @@ int lint_cmd_fixed_port(const char *cmd, int *port)
             /* host:port, or a bare port */
             const char *colon = memrchr(v, ':', (size_t)(end - v));
             const char *num = colon ? colon + 1 : v;
-            if (num >= end || !isdigit((unsigned char)*num))
-                continue;
-            const char *q = num;
-            while (q < end && isdigit((unsigned char)*q))
-                q++;
-            if (q != end)
+            if (!lint_all_digits(num, end))
                 continue;
             *port = atoi(num);
             return (int)(num - cmd);

@@ -20,34 +20,6 @@ void lint_offset_pos(const char *text, size_t off, int *line, int *col)
     *col = (int)(off - ls) + 1;
 }
 
-tg_ynode *lint_ynode_new(tg_ydoc *doc, tg_ykind k, int line, int col)
-{
-    tg_ynode *n = tg_calloc(1, sizeof *n);
-    n->kind = k;
-    n->line = line;
-    n->col = col;
-    n->weight = 1;
-    if (doc->nall == doc->capall) {
-        doc->capall = doc->capall ? doc->capall * 2 : 64;
-        doc->all = tg_realloc(doc->all, doc->capall * sizeof *doc->all);
-    }
-    doc->all[doc->nall++] = n;
-    return n;
-}
-
-void lint_ynode_push(tg_ynode *parent, tg_ynode *key, tg_ynode *val)
-{
-    if (parent->n == parent->cap) {
-        parent->cap = parent->cap ? parent->cap * 2 : 8;
-        parent->vals = tg_realloc(parent->vals, parent->cap * sizeof *parent->vals);
-        if (parent->kind == TG_Y_MAP)
-            parent->keys = tg_realloc(parent->keys, parent->cap * sizeof *parent->keys);
-    }
-    if (parent->kind == TG_Y_MAP)
-        parent->keys[parent->n] = key;
-    parent->vals[parent->n++] = val;
-}
-
 static void set_scalar(tg_ynode *n, const char *s, size_t len, int quoted)
 {
     free(n->value);
@@ -113,14 +85,14 @@ static tg_ynode *jnode(jloc *J, const cJSON *j, size_t at)
     int line, col;
     lint_offset_pos(t, at, &line, &col);
     if (cJSON_IsObject(j)) {
-        tg_ynode *n = lint_ynode_new(J->doc, TG_Y_MAP, line, col);
+        tg_ynode *n = tg_ydoc_new_node(J->doc, TG_Y_MAP, line, col);
         J->cur = at + 1;
         for (const cJSON *m = j->child; m; m = m->next) {
             long k = find_key(t, len, J->cur, m->string ? m->string : "");
             size_t kat = k >= 0 ? (size_t)k : J->cur;
             int kl, kc;
             lint_offset_pos(t, kat, &kl, &kc);
-            tg_ynode *key = lint_ynode_new(J->doc, TG_Y_SCALAR, kl, kc);
+            tg_ynode *key = tg_ydoc_new_node(J->doc, TG_Y_SCALAR, kl, kc);
             set_scalar(key, m->string ? m->string : "", m->string ? strlen(m->string) : 0, 1);
             for (size_t i = 0; i < n->n; i++)
                 if (strcmp(n->keys[i]->value, key->value) == 0) {
@@ -138,12 +110,12 @@ static tg_ynode *jnode(jloc *J, const cJSON *j, size_t at)
                 skip_ws(t, len, &v);
             }
             J->cur = v;
-            lint_ynode_push(n, key, jnode(J, m, v));
+            tg_ynode_append(n, key, jnode(J, m, v));
         }
         return n;
     }
     if (cJSON_IsArray(j)) {
-        tg_ynode *n = lint_ynode_new(J->doc, TG_Y_SEQ, line, col);
+        tg_ynode *n = tg_ydoc_new_node(J->doc, TG_Y_SEQ, line, col);
         J->cur = at + 1;
         for (const cJSON *e = j->child; e; e = e->next) {
             size_t v = J->cur;
@@ -152,7 +124,7 @@ static tg_ynode *jnode(jloc *J, const cJSON *j, size_t at)
                 v++;
                 skip_ws(t, len, &v);
             }
-            lint_ynode_push(n, NULL, jnode(J, e, v));
+            tg_ynode_append(n, NULL, jnode(J, e, v));
             /* Step past a scalar so the next element is found after it. */
             if (!cJSON_IsObject(e) && !cJSON_IsArray(e)) {
                 size_t w = v;
@@ -169,7 +141,7 @@ static tg_ynode *jnode(jloc *J, const cJSON *j, size_t at)
         }
         return n;
     }
-    tg_ynode *n = lint_ynode_new(J->doc, TG_Y_SCALAR, line, col);
+    tg_ynode *n = tg_ydoc_new_node(J->doc, TG_Y_SCALAR, line, col);
     if (cJSON_IsString(j))
         set_scalar(n, j->valuestring, strlen(j->valuestring), 1);
     else if (cJSON_IsBool(j))
@@ -299,7 +271,7 @@ static tg_ynode *toml_new(toml *T, tg_ykind k, size_t at)
 {
     int line, col;
     lint_offset_pos(T->t, at, &line, &col);
-    return lint_ynode_new(T->doc, k, line, col);
+    return tg_ydoc_new_node(T->doc, k, line, col);
 }
 
 /* A string at T->i (quote char included); NULL on error. */
@@ -376,8 +348,8 @@ static tg_ynode *toml_child_map(toml *T, tg_ynode *parent, tg_ynode *key, int se
                 return v->vals[v->n - 1];
             return NULL;
         }
-    tg_ynode *m = lint_ynode_new(T->doc, TG_Y_MAP, key->line, key->col);
-    lint_ynode_push(parent, key, m);
+    tg_ynode *m = tg_ydoc_new_node(T->doc, TG_Y_MAP, key->line, key->col);
+    tg_ynode_append(parent, key, m);
     return m;
 }
 
@@ -416,7 +388,7 @@ static void toml_keyval(toml *T, tg_ynode *table, int depth)
                      key->value, table->keys[i]->line);
             break;
         }
-    lint_ynode_push(table, key, v);
+    tg_ynode_append(table, key, v);
 }
 
 static tg_ynode *toml_value(toml *T, int depth)
@@ -445,7 +417,7 @@ static tg_ynode *toml_value(toml *T, int depth)
             tg_ynode *e = toml_value(T, depth + 1);
             if (!e)
                 return NULL;
-            lint_ynode_push(n, NULL, e);
+            tg_ynode_append(n, NULL, e);
             toml_ws_nl(T);
             if (T->i < T->len && T->t[T->i] == ',')
                 T->i++;
@@ -514,7 +486,7 @@ static void toml_line_end(toml *T)
 tg_ynode *lint_toml_tree(lint_ctx *c, tg_ydoc *doc)
 {
     toml T = {c, doc, c->text, c->len, 0, 0};
-    tg_ynode *root = lint_ynode_new(doc, TG_Y_MAP, 1, 1);
+    tg_ynode *root = tg_ydoc_new_node(doc, TG_Y_MAP, 1, 1);
     tg_ynode *table = root;
     while (T.i < T.len && !T.failed) {
         toml_ws(&T);
@@ -542,14 +514,14 @@ tg_ynode *lint_toml_tree(lint_ctx *c, tg_ydoc *doc)
                         if (strcmp(t->keys[i]->value, key->value) == 0)
                             seq = t->vals[i];
                     if (!seq) {
-                        seq = lint_ynode_new(doc, TG_Y_SEQ, key->line, key->col);
-                        lint_ynode_push(t, key, seq);
+                        seq = tg_ydoc_new_node(doc, TG_Y_SEQ, key->line, key->col);
+                        tg_ynode_append(t, key, seq);
                     } else if (seq->kind != TG_Y_SEQ) {
                         toml_fail(&T, at, "[[table]] repeats a name that is not an array");
                         break;
                     }
                     tg_ynode *m = toml_new(&T, TG_Y_MAP, at);
-                    lint_ynode_push(seq, NULL, m);
+                    tg_ynode_append(seq, NULL, m);
                     t = m;
                 } else {
                     tg_ynode *sub = toml_child_map(&T, t, key, 1);

@@ -161,12 +161,7 @@ static long shard_total_in(const char *s, size_t *off)
                     continue;
                 num = slash + 1;
             }
-            if (num >= end || !isdigit((unsigned char)*num))
-                continue;
-            const char *q = num;
-            while (q < end && isdigit((unsigned char)*q))
-                q++;
-            if (q != end)
+            if (!lint_all_digits(num, end))
                 continue;
             *off = (size_t)(num - s);
             return strtol(num, NULL, 10);

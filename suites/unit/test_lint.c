@@ -313,15 +313,23 @@ START_TEST(inline_ignore_silences_only_the_named_rule)
 }
 END_TEST
 
-START_TEST(config_ignore_silences_by_path_and_rule)
+/* A tollgate.yaml with text in a fresh temporary file; the caller unlinks
+ * and frees the returned path. */
+static char *temp_config(const char *text)
 {
-    char path[] = "/tmp/tg-lint-cfgXXXXXX";
+    char *path = tg_strdup("/tmp/tg-lint-cfgXXXXXX");
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
-    const char cfg[] = "lint:\n  ignore:\n    - path: \"fixtures/lint/P5/**\"\n      rules: [P5]\n"
-                       "    - path: \"fixtures/lint/P7/*\"\n  paths: [fixtures/lint/P5]\n";
-    ck_assert_int_eq(write(fd, cfg, sizeof cfg - 1), (ssize_t)(sizeof cfg - 1));
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
+    return path;
+}
+
+START_TEST(config_ignore_silences_by_path_and_rule)
+{
+    char *path = temp_config("lint:\n  ignore:\n    - path: \"fixtures/lint/P5/**\"\n"
+                             "      rules: [P5]\n    - path: \"fixtures/lint/P7/*\"\n"
+                             "  paths: [fixtures/lint/P5]\n");
     tg_lint L;
     tg_lint_init(&L);
     char **paths = NULL;
@@ -337,16 +345,13 @@ START_TEST(config_ignore_silences_by_path_and_rule)
     free(paths[0]);
     free(paths);
     unlink(path);
+    free(path);
 }
 END_TEST
 
 START_TEST(config_with_unknown_lint_key_is_a_config_error)
 {
-    char path[] = "/tmp/tg-lint-cfgXXXXXX";
-    int fd = mkstemp(path);
-    const char cfg[] = "lint:\n  ignroe: []\n";
-    ck_assert_int_eq(write(fd, cfg, sizeof cfg - 1), (ssize_t)(sizeof cfg - 1));
-    close(fd);
+    char *path = temp_config("lint:\n  ignroe: []\n");
     tg_lint L;
     tg_lint_init(&L);
     char **paths = NULL;
@@ -354,6 +359,7 @@ START_TEST(config_with_unknown_lint_key_is_a_config_error)
     ck_assert_int_eq(tg_lint_config(&L, path, 1, &paths, &np), TG_ECONFIG);
     tg_lint_free(&L);
     unlink(path);
+    free(path);
 }
 END_TEST
 
