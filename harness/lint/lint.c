@@ -182,7 +182,7 @@ static int ends_with(const char *s, const char *suffix)
 
 /* The file's own name. The corpus stores files as owner__repo__path with '/'
  * written "__", so the part after the last "__" counts as the name. */
-static const char *base_name(const char *path)
+const char *lint_base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
     s = s ? s + 1 : path;
@@ -199,7 +199,7 @@ static int is_yaml_name(const char *s)
 
 tg_lint_kind tg_lint_kind_of(const char *path)
 {
-    const char *b = base_name(path);
+    const char *b = lint_base_name(path);
     if (strstr(path, ".github/workflows/") || strstr(path, ".github__workflows__"))
         return is_yaml_name(b) ? TG_LK_WORKFLOW : TG_LK_UNKNOWN;
     if (strcmp(b, "Procfile") == 0 || strncmp(b, "Procfile.", 9) == 0)
@@ -208,6 +208,8 @@ tg_lint_kind tg_lint_kind_of(const char *path)
         return TG_LK_RAILWAY_JSON;
     if (strcmp(b, "railway.toml") == 0)
         return TG_LK_RAILWAY_TOML;
+    if (strcmp(b, "railway.yaml") == 0 || strcmp(b, "railway.yml") == 0)
+        return TG_LK_RAILWAY_YAML;
     if (strcmp(b, "render.yaml") == 0 || strcmp(b, "render.yml") == 0)
         return TG_LK_RENDER;
     if (is_yaml_name(b) && (strncmp(b, "docker-compose", 14) == 0 || strncmp(b, "compose", 7) == 0))
@@ -227,8 +229,9 @@ tg_lint_kind tg_lint_kind_of(const char *path)
 
 const char *tg_lint_kind_name(tg_lint_kind k)
 {
-    static const char *const names[] = {"unknown", "procfile", "railway", "railway", "render",
-                                        "compose", "workflow", "env",     "json",    "yaml"};
+    static const char *const names[] = {"unknown", "procfile", "railway", "railway", "railway",
+                                        "render",  "compose",  "workflow", "env",    "json",
+                                        "yaml"};
     return names[k];
 }
 
@@ -329,7 +332,7 @@ void tg_lint_buffer(tg_lint *L, const char *name, tg_lint_kind k, const char *te
             return; /* the YAML and JSON readers refuse it as well */
     }
     c.facts = facts_for(L, name);
-    const char *b = base_name(name);
+    const char *b = lint_base_name(name);
     c.prod = strstr(b, "prod") != NULL;
     lint_secrets(&c);
     tg_ydoc doc;
@@ -344,6 +347,10 @@ void tg_lint_buffer(tg_lint *L, const char *name, tg_lint_kind k, const char *te
         break;
     case TG_LK_RAILWAY_TOML:
         if ((root = lint_toml_tree(&c, &doc)) != NULL)
+            lint_railway(&c, root);
+        break;
+    case TG_LK_RAILWAY_YAML:
+        if ((root = lint_yaml_tree(&c, &doc)) != NULL)
             lint_railway(&c, root);
         break;
     case TG_LK_RENDER:

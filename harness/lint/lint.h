@@ -29,6 +29,7 @@ typedef enum {
     TG_LK_PROCFILE,
     TG_LK_RAILWAY_JSON,
     TG_LK_RAILWAY_TOML,
+    TG_LK_RAILWAY_YAML, /* railway.yaml: a name Railway does not read (R7) */
     TG_LK_RENDER,
     TG_LK_COMPOSE,
     TG_LK_WORKFLOW,
@@ -65,6 +66,7 @@ typedef struct tg_lint {
     tg_lint_facts *facts;
     size_t nfacts;
     int strict;            /* warnings count as failures */
+    int junit_jenkins;     /* junit_style: jenkins in tollgate.yaml */
 } tg_lint;
 
 void tg_lint_init(tg_lint *L);

@@ -1,5 +1,6 @@
 /* lint_cmd.c: the `tollgate lint` verb and the lint: section of tollgate.yaml. */
 #include "lint_int.h"
+#include "report_github.h"
 #include "report_junit.h"
 #include "tg.h"
 
@@ -64,6 +65,8 @@ int tg_lint_config(tg_lint *L, const char *path, int required, char ***paths, si
         rc = TG_ECONFIG;
         goto out;
     }
+    const char *style = tg_y_str(tg_y_get(doc.root, "junit_style"));
+    L->junit_jenkins = style && strcmp(style, "jenkins") == 0;
     const tg_ynode *lint = tg_y_get(doc.root, "lint");
     if (!lint || tg_y_is_null(lint))
         goto out;
@@ -127,7 +130,7 @@ static int emit(const char *text)
 int tg_cmd_lint(int argc, char **argv)
 {
     const char *format = "text", *out = NULL, *config = NULL;
-    int strict = 0, jenkins = 0;
+    int strict = 0, jenkins = -1;
     char **paths = NULL;
     size_t npaths = 0;
     for (int i = 1; i < argc; i++) {
@@ -176,6 +179,8 @@ int tg_cmd_lint(int argc, char **argv)
         code = TG_EXIT_USAGE;
         goto done;
     }
+    if (jenkins < 0)
+        jenkins = L.junit_jenkins;
     double t0 = tg_now();
     char started[32];
     tg_utc_timestamp(started);
@@ -201,6 +206,13 @@ int tg_cmd_lint(int argc, char **argv)
     if (!strcmp(format, "text")) {
         const char *nc = getenv("NO_COLOR");
         text = tg_lint_text(&L, isatty(STDOUT_FILENO) && !(nc && *nc));
+        if (tg_github_active()) { /* in Actions, findings also become annotations */
+            char *ann = tg_lint_github(&L);
+            char *both = tg_asprintf("%s%s", text, ann);
+            free(text);
+            free(ann);
+            text = both;
+        }
     } else if (!strcmp(format, "github"))
         text = tg_lint_github(&L);
     else if (!strcmp(format, "sarif"))

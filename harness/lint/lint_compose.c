@@ -204,15 +204,10 @@ static void check_reachability(lint_ctx *c, const tg_ynode *svcs, const tg_ynode
     }
 }
 
+/* A base file (not an override that may rely on another file's services). */
 static int base_file(const char *file)
 {
-    const char *b = strrchr(file, '/');
-    b = b ? b + 1 : file;
-    const char *u = strstr(b, "__");
-    while (u) {
-        b = u + 2;
-        u = strstr(b, "__");
-    }
+    const char *b = lint_base_name(file);
     return !strcmp(b, "docker-compose.yml") || !strcmp(b, "docker-compose.yaml") ||
            !strcmp(b, "compose.yml") || !strcmp(b, "compose.yaml");
 }

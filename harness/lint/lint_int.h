@@ -56,6 +56,9 @@ tg_ynode *lint_toml_tree(lint_ctx *c, tg_ydoc *doc);
  * or a trailing "\r", as a new string the caller frees; *line counts lines
  * from 1. NULL at the end of the text. */
 char *lint_next_line(const lint_ctx *c, size_t *pos, int *line);
+/* A file's own name: after the last '/', and after the last "__" (the
+ * corpus stores owner__repo__path with '/' written "__"). */
+const char *lint_base_name(const char *path);
 /* 1 when [b, e) is a non-empty run of decimal digits. */
 int lint_all_digits(const char *b, const char *e);
 /* 1-based line and column of a byte offset in text. */

@@ -196,7 +196,8 @@ static const char *kind_family(tg_lint_kind k)
     switch (k) {
     case TG_LK_PROCFILE: return "procfile";
     case TG_LK_RAILWAY_JSON:
-    case TG_LK_RAILWAY_TOML: return "railway";
+    case TG_LK_RAILWAY_TOML:
+    case TG_LK_RAILWAY_YAML: return "railway";
     case TG_LK_RENDER: return "render";
     case TG_LK_COMPOSE: return "compose";
     case TG_LK_WORKFLOW: return "workflow";

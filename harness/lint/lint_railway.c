@@ -212,13 +212,11 @@ static void check_deploy(lint_ctx *c, const tg_ynode *d, const char *where)
 
 void lint_railway(lint_ctx *c, const tg_ynode *root)
 {
-    const char *slash = strrchr(c->file, '/');
-    const char *base = slash ? slash + 1 : c->file;
-    size_t bl = strlen(base);
-    if (bl >= 19 && strcmp(base + bl - 19, "railway.schema.json") == 0)
+    const char *base = lint_base_name(c->file);
+    if (strcmp(base, "railway.json") != 0 && strcmp(base, "railway.toml") != 0)
         lint_add(c, "R7", TG_LINT_ERROR, 1, 1,
-                 "Railway reads railway.json or railway.toml, not railway.schema.json; rename "
-                 "the file (the schema name belongs in \"$schema\")");
+                 "Railway reads railway.json or railway.toml, not %s; rename the file%s", base,
+                 strstr(base, "schema") ? " (the schema name belongs in \"$schema\")" : "");
     if (root->kind != TG_Y_MAP) {
         lint_add(c, "R1", TG_LINT_ERROR, root->line, root->col,
                  "the config must be an object with build and deploy sections");
