@@ -248,8 +248,8 @@ static void check_untrusted(lint_ctx *c, const tg_ynode *run)
         const char *f = untrusted(expr);
         if (f)
             lint_add(c, "W8", TG_LINT_WARNING, run->line, run->col,
-                     "${{ %s }} is text an outsider controls, pasted into a shell script "
-                     "(script injection); pass it through env: and use \"$VAR\"",
+                     "${{ %s }} is text an outsider controls, pasted into a script (script "
+                     "injection); pass it through env: and read the variable instead",
                      f);
         free(expr);
     }
@@ -322,6 +322,11 @@ static void check_steps(lint_ctx *c, const char *id, const tg_ynode *steps, cons
             lint_add(c, "W4", TG_LINT_ERROR, st->line, st->col,
                      "step has both run: and uses:; split it in two steps");
         const char *rs = tg_y_str(run);
+        /* actions/github-script runs its script: input as JavaScript. */
+        const char *us = tg_y_str(uses);
+        const tg_ynode *script = tg_y_get(tg_y_get(st, "with"), "script");
+        if (us && strstr(us, "actions/github-script") && tg_y_str(script))
+            check_untrusted(c, script);
         if (rs) {
             check_untrusted(c, run);
             const char *dc = strstr(rs, "docker-compose ");
