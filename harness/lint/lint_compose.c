@@ -90,11 +90,20 @@ static void scan_interpolation(lint_ctx *c, const tg_ynode *n, int depth)
             continue;
         if (*e == '}') {
             char *name = tg_strndup(v, (size_t)(e - v));
+            int seen = 0; /* report a variable once per file, where it first appears */
+            for (size_t i = 0; i < c->facts->expects.n && !seen; i++)
+                seen = !strcmp(c->facts->expects.v[i].name, name) &&
+                       !strcmp(c->facts->expects.v[i].file, c->file);
+            if (seen) {
+                free(name);
+                continue;
+            }
             lint_ref_add(&c->facts->expects, name, c->file, n->line, n->col);
             if (c->prod)
                 lint_add(c, "C6", TG_LINT_WARNING, n->line, n->col,
                          "${%s} has no default and is not required in a production file; an "
-                         "unset variable becomes \"\" silently: write ${%s:?%s is required}",
+                         "unset variable becomes \"\" silently: write ${%s:?%s is required} "
+                         "(reported once per file)",
                          name, name, name);
             free(name);
         }
