@@ -102,7 +102,7 @@ int tg_lint_config(tg_lint *L, const char *path, int required, char ***paths, si
             goto out;
         }
         for (size_t k = 0; k < e->n; k++)
-            if (strcmp(e->keys[k]->value, "path") && strcmp(e->keys[k]->value, "rules")) {
+            if (!lint_in_list(tg_y_str(e->keys[k]), (const char *const[]){"path", "rules", NULL})) {
                 rc = config_error(path, e->keys[k], "lint.ignore entries take path and rules");
                 goto out;
             }

@@ -20,8 +20,8 @@ static void each_scalar(lint_ctx *c, const tg_ynode *n, void (*f)(lint_ctx *, co
         return;
     }
     for (size_t i = 0; i < n->n; i++) {
-        if (n->kind == TG_Y_MAP)
-            f(c, n->keys[i], arg);
+        if (n->kind == TG_Y_MAP) /* a key can be a map or a list too ("? [a]: b") */
+            each_scalar(c, n->keys[i], f, arg, depth + 1);
         each_scalar(c, n->vals[i], f, arg, depth + 1);
     }
 }
