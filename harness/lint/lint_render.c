@@ -181,6 +181,9 @@ static void check_service(lint_ctx *c, const tg_ynode *root, const tg_ynode *s)
         else
             lint_ref_add(&c->facts->health, hc->value, c->file, hc->line, hc->col);
     }
+    const tg_ynode *dc = tg_y_get(s, "dockerCommand");
+    if (t && strcmp(t, "web") == 0 && tg_y_str(dc))
+        lint_ref_add(&c->facts->starts, dc->value, c->file, dc->line, dc->col);
     const tg_ynode *sc = tg_y_get(s, "startCommand");
     if (t && strcmp(t, "web") == 0 && tg_y_str(sc) && !(which && !strcmp(which, "static"))) {
         int port;

@@ -413,6 +413,13 @@ void lint_workflow(lint_ctx *c, const tg_ynode *root)
             needs_ctx nc = {job, id, strcmp(key, "if") == 0};
             each_scalar(c, job->vals[k], check_needs_context, &nc, 0);
         }
+        /* A step's if: is an expression even without ${{ }}. */
+        for (size_t k = 0; steps && steps->kind == TG_Y_SEQ && k < steps->n; k++) {
+            const tg_ynode *sif = tg_y_get(steps->vals[k], "if");
+            needs_ctx nc = {job, id, 1};
+            if (tg_y_str(sif) && !strstr(sif->value, "${{"))
+                check_needs_context(c, sif, &nc);
+        }
     }
     size_t nj = jobs->n < MAX_JOBS ? jobs->n : MAX_JOBS;
     char *seen = tg_malloc(nj + 1);

@@ -388,6 +388,25 @@ START_TEST(sarif_is_2_1_0_with_one_result_per_finding)
 }
 END_TEST
 
+START_TEST(text_is_grouped_by_file_and_coloured_only_when_asked)
+{
+    tg_lint L;
+    tg_lint_init(&L);
+    ck_assert_int_eq(tg_lint_path(&L, "fixtures/lint/X1", 1), 0);
+    tg_lint_finish(&L);
+    char *plain = tg_lint_text(&L, 0), *colour = tg_lint_text(&L, 1);
+    ck_assert_ptr_null(strchr(plain, '\033'));
+    ck_assert_ptr_nonnull(strstr(colour, "\033[33mwarning\033[0m"));
+    ck_assert_ptr_nonnull(strstr(plain, "fixtures/lint/X1/bad/railway.json\n  fixtures/lint/X1/bad/"
+                                        "railway.json:2:30: warning: the start command differs"));
+    ck_assert_ptr_nonnull(strstr(plain, "(rule X1)\n"));
+    ck_assert_ptr_nonnull(strstr(plain, "tollgate lint: 4 files, 0 errors, 1 warnings\n"));
+    free(plain);
+    free(colour);
+    tg_lint_free(&L);
+}
+END_TEST
+
 START_TEST(github_annotations_escape_and_carry_positions)
 {
     tg_lint L;
@@ -516,6 +535,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, config_with_unknown_lint_key_is_a_config_error);
     tgt_tcase(r, "output");
     tgt_add(r, sarif_is_2_1_0_with_one_result_per_finding);
+    tgt_add(r, text_is_grouped_by_file_and_coloured_only_when_asked);
     tgt_add(r, github_annotations_escape_and_carry_positions);
     tgt_add(r, results_have_a_test_per_file_and_family_and_the_lint_section);
     tgt_add(r, exit_codes_follow_the_contract);
