@@ -55,47 +55,63 @@ UNIT_BIN    := $(UNIT_SRC:suites/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_BIN   := $(INTEG_SRC:suites/integration/%.c=$(BUILD)/tests/integration/%)
 TESTS       := $(UNIT_BIN) $(INTEG_BIN)
 
-.PHONY: all tests check check-main check-asan install clean bench fuzz coverage lint-self
+.PHONY: all tests pipeline check check-asan install clean bench fuzz coverage lint-self
 all: $(BUILD)/tollgate $(if $(wildcard src/main.c),$(BUILD)/backend)
 tests: all $(TESTS)
 
+# Quiet by default; make V=1 shows the commands.
+ifneq ($(V),1)
+Q = @
+endif
+
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $(BUILD)/$<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libtg.a: $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libbe.a: $(BACKEND_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tollgate: $(OBJ)/harness/main.o $(BUILD)/libtg.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/backend: $(OBJ)/src/main.o $(BUILD)/libbe.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 TEST_DEPS = $(OBJ)/harness/tgtest.o $(BUILD)/libtg.a $(BUILD)/libbe.a
 $(BUILD)/tests/unit/%: $(OBJ)/suites/unit/%.o $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/integration/%: $(OBJ)/suites/integration/%.o $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The pipeline on itself: every suite in $(SHARDS) shards, then the gate,
 # first on the normal build, then on the sanitizer build.
-check: check-main check-asan
-
-check-main: tests
+pipeline: tests
 	$(BUILD)/tollgate check --shards $(SHARDS) --out reports
+
+check: pipeline check-asan
 
 check-asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	TOLLGATE_BUILD=build/asan build/asan/tollgate check --shards $(SHARDS) --out reports/asan
+
+# Each area's benchmark writes reports/bench/<area>.md; this joins them.
+bench:
+	@mkdir -p reports/bench
+	cat reports/bench/*.md > reports/bench.md
+	@echo "benchmarks written to reports/bench.md"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

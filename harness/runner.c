@@ -1,6 +1,7 @@
 /* runner.c: process supervision for a shard (runner.h). */
 #include "runner.h"
 #include "services.h"
+#include "suite_foreign.h"
 #include "tg.h"
 
 #include <errno.h>
@@ -534,6 +535,37 @@ static tg_test *unit_test(tg_results *attempt, const task *t)
     return x;
 }
 
+/* Per-test results of a whole-unit suite: Check's XML log, JUnit or TAP.
+ * Sets *why when the report the suite promised is missing or malformed. */
+static void read_unit_report(const job *j, const task *t, const char *output, tg_results *res,
+                             char **why)
+{
+    const char *id = t->unit->id, *suite = t->suite->name;
+    if (t->unit->kind == TG_KIND_EXEC && strcmp(t->suite->format, "tap") == 0) {
+        tg_parse_tap(output, id, suite, id, res);
+        if (res->ntests == 0)
+            *why = tg_strdup("it printed no TAP results");
+        return;
+    }
+    int checkxml = t->unit->kind == TG_KIND_CHECKXML;
+    if (!checkxml && strcmp(t->suite->format, "junit") != 0)
+        return;
+    char *path = tg_asprintf("%s/%s", j->tmpdir, checkxml ? "check.xml" : "junit.xml");
+    size_t len;
+    char *text = tg_read_file(path, &len);
+    if (!text) {
+        if (!WIFSIGNALED(j->status))
+            *why = tg_strdup(checkxml ? "it wrote no Check XML log (CK_XML_LOG_FILE_NAME)"
+                                      : "it wrote no JUnit XML to $TOLLGATE_JUNIT_OUT");
+    } else if (checkxml) {
+        tg_read_check_xml(text, len, id, suite, id, res, why);
+    } else {
+        tg_read_junit(text, len, id, suite, id, res, why);
+    }
+    free(text);
+    free(path);
+}
+
 /* Turns an ended process into results, then retries or records them. */
 static void finish_job(run *r, job *j)
 {
@@ -572,12 +604,13 @@ static void finish_job(run *r, job *j)
     case TG_KIND_CHECKXML: {
         int code = WIFEXITED(j->status) ? WEXITSTATUS(j->status) : -1;
         size_t before = attempt.ntests;
-        if (!j->timed_out && strcmp(t->suite->format, "tap") == 0)
-            tg_parse_tap(output, t->unit->id, t->suite->name, t->unit->id, &attempt);
+        char *why = NULL;
+        if (!j->timed_out)
+            read_unit_report(j, t, output, &attempt, &why);
         int any_bad = 0;
         for (size_t i = before; i < attempt.ntests; i++)
             any_bad |= blocks_now(attempt.tests[i].status);
-        if (attempt.ntests == before || (code != 0 && !any_bad)) {
+        if (why || attempt.ntests == before || (code != 0 && !any_bad)) {
             /* No per-test results (or they hide the failure): the process is the test. */
             tg_test *x = unit_test(&attempt, t);
             if (attempt.ntests > before + 1) {
@@ -587,28 +620,29 @@ static void finish_job(run *r, job *j)
             }
             x->time = elapsed;
             x->output = tg_strdup(output);
-            if (j->timed_out) {
+            if (j->timed_out)
                 x->status = TG_ST_TIMEOUT;
-            } else if (WIFSIGNALED(j->status)) {
+            else if (WIFSIGNALED(j->status))
+                x->status = TG_ST_ERROR, x->signal = WTERMSIG(j->status);
+            else if (why)
                 x->status = TG_ST_ERROR;
-                x->signal = WTERMSIG(j->status);
-            } else if (code != 0) {
+            else if (code != 0)
                 x->status = TG_ST_FAILED;
-            } else if (strcmp(t->suite->format, "tap") == 0) {
-                x->status = TG_ST_ERROR;
-            }
+            char *end = process_end_message(j, output);
             x->message = x->status == TG_ST_PASSED ? tg_strdup("")
-                         : x->status == TG_ST_ERROR && code == 0 && !WIFSIGNALED(j->status)
-                             ? tg_strdup("exited 0 but printed no TAP results")
-                             : process_end_message(j, output);
+                         : why ? tg_asprintf("%s (%s)", why, end)
+                               : tg_strdup(end);
+            free(end);
         } else {
             double each = elapsed / (double)(attempt.ntests - before);
             for (size_t i = before; i < attempt.ntests; i++) {
-                attempt.tests[i].time = each;
-                if (blocks_now(attempt.tests[i].status))
+                if (!(attempt.tests[i].time > 0))
+                    attempt.tests[i].time = each;
+                if (blocks_now(attempt.tests[i].status) && !attempt.tests[i].output)
                     attempt.tests[i].output = tg_strdup(output);
             }
         }
+        free(why);
         break;
     }
     }

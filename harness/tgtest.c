@@ -85,17 +85,6 @@ void tgt_add(tgt_registry *r, const TTest *test)
     file_stem(test->file, stem, sizeof stem);
     snprintf(id, sizeof id, "%s/%s/%s/%s", r->suite, stem, r->tcases[r->ntcases - 1].name,
              test->name);
-    int dup = 1;
-    for (int i = 0; i < r->ntests; i++) {
-        size_t n = strlen(id);
-        if (strncmp(r->tests[i].id, id, n) == 0 &&
-            (r->tests[i].id[n] == '\0' || r->tests[i].id[n] == '#'))
-            dup++;
-    }
-    if (dup > 1) {
-        size_t n = strlen(id);
-        snprintf(id + n, sizeof id - n, "#%d", dup);
-    }
     if (r->ntests == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 32;
         r->tests = xrealloc(r->tests, sizeof *r->tests * (size_t)r->cap);
@@ -104,6 +93,40 @@ void tgt_add(tgt_registry *r, const TTest *test)
     r->tests[r->ntests].test = test;
     r->tests[r->ntests].tcase = r->ntcases - 1;
     r->ntests++;
+}
+
+static const entry *sort_base;
+
+static int cmp_by_id_then_order(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    int c = strcmp(sort_base[x].id, sort_base[y].id);
+    return c ? c : x - y;
+}
+
+/* A name registered twice gets "#2", "#3"... in registration order. Done
+ * once after registration, by sorting: O(n log n) for suites of any size. */
+static void make_ids_distinct(tgt_registry *r)
+{
+    int *order = xrealloc(NULL, sizeof *order * (size_t)(r->ntests + 1));
+    for (int i = 0; i < r->ntests; i++)
+        order[i] = i;
+    sort_base = r->tests;
+    qsort(order, (size_t)r->ntests, sizeof *order, cmp_by_id_then_order);
+    for (int i = 1, run = 1; i < r->ntests; i++) {
+        entry *prev = &r->tests[order[i - 1]], *cur = &r->tests[order[i]];
+        size_t base = strcspn(prev->id, "#");
+        if (strncmp(prev->id, cur->id, base) == 0 && cur->id[base] == '\0' &&
+            (prev->id[base] == '\0' || prev->id[base] == '#')) {
+            char buf[1100];
+            snprintf(buf, sizeof buf, "%s#%d", cur->id, ++run);
+            free(cur->id);
+            cur->id = xstrdup(buf);
+        } else {
+            run = 1;
+        }
+    }
+    free(order);
 }
 
 const char *tgt_service_url(const char *name)
@@ -214,6 +237,7 @@ int tgt_main(int argc, char **argv, const char *suite, void (*reg)(tgt_registry 
 {
     tgt_registry r = {.suite = suite};
     reg(&r);
+    make_ids_distinct(&r);
     int rc;
     if (argc == 2 && strcmp(argv[1], "--tg-list") == 0) {
         for (int i = 0; i < r.ntests; i++)

@@ -107,8 +107,14 @@ static tg_ynode *parse_node(loader *L, yaml_parser_t *p, yaml_event_t *ev, int d
 static int next_event(loader *L, yaml_parser_t *p, yaml_event_t *ev)
 {
     if (!yaml_parser_parse(p, ev)) {
-        set_error(L->doc, p->problem ? p->problem : "invalid YAML",
-                  (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1);
+        char msg[512];
+        if (p->context)
+            snprintf(msg, sizeof msg, "%s, %s that starts at line %d, column %d",
+                     p->problem ? p->problem : "invalid YAML", p->context,
+                     (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+        else
+            snprintf(msg, sizeof msg, "%s", p->problem ? p->problem : "invalid YAML");
+        set_error(L->doc, msg, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1);
         return -1;
     }
     return 0;
