@@ -402,6 +402,16 @@ static int lint_file(tg_lint *L, const char *path, tg_lint_kind k)
 
 static int lint_path(tg_lint *L, const char *path, int explicit);
 
+/* A path that tollgate.yaml ignores for every rule is not read at all. */
+static int ignored_whole(const tg_lint *L, const char *path)
+{
+    const char *p = strncmp(path, "./", 2) == 0 ? path + 2 : path;
+    for (size_t i = 0; i < L->nignores; i++)
+        if (!L->ignores[i].rules && fnmatch(L->ignores[i].glob, p, 0) == 0)
+            return 1;
+    return 0;
+}
+
 static int skip_dir(const char *name)
 {
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0 ||
@@ -441,7 +451,8 @@ static int walk(tg_lint *L, const char *dir, int depth)
             } else if (S_ISREG(st.st_mode)) {
                 tg_lint_kind k = tg_lint_kind_of(p);
                 /* A folder search takes only the files lint knows by name. */
-                if (k != TG_LK_UNKNOWN && k != TG_LK_JSON && k != TG_LK_YAML) {
+                if (k != TG_LK_UNKNOWN && k != TG_LK_JSON && k != TG_LK_YAML &&
+                    !ignored_whole(L, p)) {
                     int r = lint_file(L, p, k);
                     if (r && !rc)
                         rc = r;
