@@ -30,13 +30,19 @@ FUZZ_TARGETS := procfile=TG_LK_PROCFILE env=TG_LK_ENV json=TG_LK_RAILWAY_JSON \
 FUZZ_SRC     := $(wildcard harness/lint/*.c) harness/util.c harness/yamltree.c \
                 harness/results.c harness/report_junit.c harness/report_github.c
 FUZZ_BINS    := $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/fuzz_lint_$(firstword $(subst =, ,$(t))))
+FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -Iharness $(PKG_CFLAGS)
 
-$(FUZZ_DIR)/fuzz_lint_%: suites/fuzz/fuzz_lint.c $(FUZZ_SRC) harness/lint/lint.h harness/lint/lint_int.h
+# The readers are compiled once, instrumented; each target only links them
+# with its own entry point.
+$(FUZZ_DIR)/obj/%.o: %.c $(wildcard harness/*.h harness/lint/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Iharness $(PKG_CFLAGS) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_lint_%: suites/fuzz/fuzz_lint.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
 	  -DFUZZ_KIND=$(lastword $(subst =, ,$(filter $*=%,$(FUZZ_TARGETS)))) \
-	  -o $@ suites/fuzz/fuzz_lint.c $(FUZZ_SRC) $(PKG_LIBS) -lm
+	  -o $@ suites/fuzz/fuzz_lint.c $(FUZZ_OBJ) $(PKG_LIBS) -lm
 
 # Seeds: the fixtures and the shared corpus of the kind; findings go to
 # build/fuzz/crashes/ (turn each into a fixture under fixtures/lint/).
@@ -54,7 +60,7 @@ fuzz-lint: $(FUZZ_BINS)
 	  echo "fuzz-lint: $$k for $(FUZZ_SECONDS)s"; \
 	  $$b -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
 	      -artifact_prefix=$(FUZZ_DIR)/crashes/$$k- -print_final_stats=1 $$seeds 2>&1 | \
-	      grep -E '^(stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' ; \
+	      grep --line-buffered -E '^(stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' ; \
 	done
 	@if ls $(FUZZ_DIR)/crashes/* >/dev/null 2>&1; then \
 	  echo "fuzz-lint: crashes in $(FUZZ_DIR)/crashes/"; ls $(FUZZ_DIR)/crashes; exit 1; fi
