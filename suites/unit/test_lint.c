@@ -3,6 +3,7 @@
  * its manifest, the bounds on hostile input, the output formats, and the
  * suppressions. */
 #include "lint/lint.h"
+#include "lint/lint_int.h"
 #include "tg.h"
 #include "tgtest.h"
 
@@ -301,6 +302,80 @@ START_TEST(json_syntax_error_has_its_position)
 }
 END_TEST
 
+START_TEST(toml_subset_reads_tables_arrays_and_inline_tables)
+{
+    const char t[] = "# comment\n"
+                     "[build]\n"
+                     "builder = \"RAILPACK\" # trailing comment\n"
+                     "watchPatterns = [\n  \"src/**\", # first\n  'lit\\eral',\n]\n"
+                     "[deploy]\n"
+                     "numReplicas = 2\n"
+                     "multiRegionConfig = { us-west2 = { numReplicas = 1 } }\n"
+                     "startCommand = \"\"\"\nnpm start\"\"\"\n"
+                     "[deploy.limitOverride]\ncontainers.cpu = 2\n"
+                     "[[crons]]\nname = \"a\"\n[[crons]]\nname = \"b\"\n";
+    lint_ctx c = {0};
+    tg_lint L;
+    tg_lint_init(&L);
+    c.L = &L;
+    c.file = "railway.toml";
+    c.text = t;
+    c.len = sizeof t - 1;
+    tg_ydoc doc;
+    memset(&doc, 0, sizeof doc);
+    tg_ynode *root = lint_toml_tree(&c, &doc);
+    ck_assert_ptr_nonnull(root);
+    ck_assert_int_eq(L.n, 0);
+    const tg_ynode *b = tg_y_get(root, "build");
+    ck_assert_str_eq(tg_y_str(tg_y_get(b, "builder")), "RAILPACK");
+    const tg_ynode *wp = tg_y_get(b, "watchPatterns");
+    ck_assert_int_eq(wp->kind, TG_Y_SEQ);
+    ck_assert_int_eq(wp->n, 2);
+    ck_assert_str_eq(tg_y_str(wp->vals[1]), "lit\\eral");
+    const tg_ynode *d = tg_y_get(root, "deploy");
+    ck_assert(lint_is_int(tg_y_get(d, "numReplicas")));
+    ck_assert_int_eq(tg_y_get(d, "numReplicas")->line, 9);
+    ck_assert_int_eq(tg_y_get(d, "numReplicas")->col, 15);
+    const tg_ynode *mr = tg_y_get(tg_y_get(d, "multiRegionConfig"), "us-west2");
+    ck_assert_str_eq(tg_y_str(tg_y_get(mr, "numReplicas")), "1");
+    ck_assert_str_eq(tg_y_str(tg_y_get(d, "startCommand")), "\nnpm start");
+    ck_assert_str_eq(tg_y_str(tg_y_get(tg_y_get(tg_y_get(d, "limitOverride"), "containers"), "cpu")),
+                     "2");
+    const tg_ynode *crons = tg_y_get(root, "crons");
+    ck_assert_int_eq(crons->kind, TG_Y_SEQ);
+    ck_assert_int_eq(crons->n, 2);
+    ck_assert_str_eq(tg_y_str(tg_y_get(crons->vals[1], "name")), "b");
+    tg_ydoc_free(&doc);
+    tg_lint_free(&L);
+}
+END_TEST
+
+START_TEST(json_positions_survive_keys_quoted_inside_values)
+{
+    /* The value of "note" holds the text "deploy": which must not be taken
+     * for the key that follows. */
+    const char t[] = "{\n  \"build\": {\"note\": \"see \\\"deploy\\\": below\", \"builder\": \"X\"},\n"
+                     "  \"deploy\": {\n    \"healthcheckPath\": \"health\"\n  }\n}\n";
+    tg_lint L;
+    lint_text(&L, "railway.json", TG_LK_RAILWAY_JSON, t, sizeof t - 1);
+    int r3 = 0, r5 = 0;
+    for (size_t i = 0; i < L.n; i++) {
+        if (!strcmp(L.f[i].rule, "R3")) {
+            r3 = 1;
+            ck_assert_int_eq(L.f[i].line, 2);
+            ck_assert_int_eq(L.f[i].col, 57);
+        }
+        if (!strcmp(L.f[i].rule, "R5")) {
+            r5 = 1;
+            ck_assert_int_eq(L.f[i].line, 4);
+            ck_assert_int_eq(L.f[i].col, 24);
+        }
+    }
+    ck_assert(r3 && r5);
+    tg_lint_free(&L);
+}
+END_TEST
+
 START_TEST(inline_ignore_silences_only_the_named_rule)
 {
     const char t[] = "web: python bot.py  # tollgate: ignore P5\nweb: node --debug x.js # tollgate: ignore P5\n";
@@ -530,6 +605,8 @@ static void tests(tgt_registry *r)
     tgt_tcase(r, "syntax");
     tgt_add(r, toml_syntax_error_has_its_position);
     tgt_add(r, json_syntax_error_has_its_position);
+    tgt_add(r, toml_subset_reads_tables_arrays_and_inline_tables);
+    tgt_add(r, json_positions_survive_keys_quoted_inside_values);
     tgt_add(r, placeholders_are_not_secrets);
     tgt_tcase(r, "suppress");
     tgt_add(r, inline_ignore_silences_only_the_named_rule);
