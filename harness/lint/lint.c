@@ -59,8 +59,69 @@ void tg_lint_free(tg_lint *L)
     memset(L, 0, sizeof *L);
 }
 
+static size_t set_hash(const char *k)
+{
+    size_t h = 1469598103934665603u;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211u;
+    return h;
+}
+
+static size_t set_find(const lint_set *s, const char *key)
+{
+    size_t i = set_hash(key) & (s->cap - 1);
+    while (s->keys[i] && strcmp(s->keys[i], key) != 0)
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+int lint_set_get(const lint_set *s, const char *key)
+{
+    if (!s->cap)
+        return -1;
+    size_t i = set_find(s, key);
+    return s->keys[i] ? s->vals[i] : -1;
+}
+
+int lint_set_put(lint_set *s, const char *key, int val)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        lint_set big = {tg_calloc(s->cap ? s->cap * 2 : 16, sizeof(char *)),
+                        tg_calloc(s->cap ? s->cap * 2 : 16, sizeof(int)), s->cap ? s->cap * 2 : 16,
+                        0};
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->keys[i]) {
+                size_t j = set_find(&big, s->keys[i]);
+                big.keys[j] = s->keys[i];
+                big.vals[j] = s->vals[i];
+                big.n++;
+            }
+        free(s->keys);
+        free(s->vals);
+        *s = big;
+    }
+    size_t i = set_find(s, key);
+    if (s->keys[i])
+        return s->vals[i];
+    s->keys[i] = tg_strdup(key);
+    s->vals[i] = val;
+    s->n++;
+    return -1;
+}
+
+void lint_set_free(lint_set *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->keys[i]);
+    free(s->keys);
+    free(s->vals);
+    memset(s, 0, sizeof *s);
+}
+
 void lint_ref_add(lint_refs *r, const char *name, const char *file, int line, int col)
 {
+    if (r->n >= LINT_MAX_REFS)
+        return;
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 8;
         r->v = tg_realloc(r->v, r->cap * sizeof *r->v);
@@ -86,17 +147,26 @@ static int directive_names(const char *p, const char *end, const char *rule)
     return 0;
 }
 
-/* Line n (1-based) of text as [*b, *e), or 0 when there is no such line. */
-static int line_span(const char *text, size_t len, int n, const char **b, const char **e)
+/* Line n (1-based) of c's text as [*b, *e), or 0 when there is no such line.
+ * Starts from the last line asked for when it can: findings come mostly in
+ * order, so a file costs one pass, not one pass per finding. */
+static int line_span(lint_ctx *c, int n, const char **b, const char **e)
 {
-    const char *p = text, *end = text + len;
-    for (int i = 1; i < n; i++) {
+    const char *p = c->text, *end = c->text + c->len;
+    int i = 1;
+    if (c->cache_line > 0 && c->cache_line <= n) {
+        p = c->text + c->cache_off;
+        i = c->cache_line;
+    }
+    for (; i < n; i++) {
         p = memchr(p, '\n', (size_t)(end - p));
         if (!p)
             return 0;
         p++;
     }
     const char *nl = memchr(p, '\n', (size_t)(end - p));
+    c->cache_line = n;
+    c->cache_off = (size_t)(p - c->text);
     *b = p;
     *e = nl ? nl : end;
     return 1;
@@ -104,14 +174,14 @@ static int line_span(const char *text, size_t len, int n, const char **b, const 
 
 /* `# tollgate: ignore RULE[,RULE...]` on the finding's line, or alone on the
  * line above it, silences it. */
-static int suppressed_inline(const lint_ctx *c, const char *rule, int line)
+static int suppressed_inline(lint_ctx *c, const char *rule, int line)
 {
     static const char tag[] = "tollgate: ignore";
     if (!c->text || line <= 0)
         return 0;
-    for (int l = line; l >= line - 1 && l >= 1; l--) {
+    for (int l = line > 1 ? line - 1 : 1; l <= line; l++) {
         const char *b, *e;
-        if (!line_span(c->text, c->len, l, &b, &e))
+        if (!line_span(c, l, &b, &e))
             continue;
         const char *hash = memchr(b, '#', (size_t)(e - b));
         if (!hash)
@@ -135,6 +205,12 @@ void lint_add(lint_ctx *c, const char *rule, tg_lint_sev sev, int line, int col,
 {
     if (suppressed_inline(c, rule, line))
         return;
+    if (c->found >= LINT_MAX_FINDINGS && strcmp(rule, "Y7") != 0) {
+        c->dropped++;
+        c->dropped_error |= sev == TG_LINT_ERROR;
+        return;
+    }
+    c->found++;
     tg_lint *L = c->L;
     if (L->n == L->cap) {
         L->cap = L->cap ? L->cap * 2 : 32;
@@ -370,6 +446,11 @@ void tg_lint_buffer(tg_lint *L, const char *name, tg_lint_kind k, const char *te
     case TG_LK_UNKNOWN: break;
     }
     tg_ydoc_free(&doc);
+    if (c.dropped)
+        lint_add(&c, "Y7", c.dropped_error ? TG_LINT_ERROR : TG_LINT_WARNING, 0, 0,
+                 "%zu more findings in this file are not listed (lint lists %d per file); "
+                 "fix the ones above and lint again",
+                 c.dropped, LINT_MAX_FINDINGS);
 }
 
 static int lint_file(tg_lint *L, const char *path, tg_lint_kind k)

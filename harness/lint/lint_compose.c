@@ -67,13 +67,13 @@ static void unknown(lint_ctx *c, const tg_ynode *map, const char *const *known, 
 }
 
 /* ${VAR} without a default (:- / -) or a required marker (:? / ?). */
-static void scan_interpolation(lint_ctx *c, const tg_ynode *n, int depth)
+static void scan_interpolation(lint_ctx *c, const tg_ynode *n, lint_set *seen, int depth)
 {
     if (!n || depth > 64)
         return;
     if (n->kind != TG_Y_SCALAR) {
         for (size_t i = 0; i < n->n; i++)
-            scan_interpolation(c, n->vals[i], depth + 1);
+            scan_interpolation(c, n->vals[i], seen, depth + 1);
         return;
     }
     for (const char *p = n->value; (p = strchr(p, '$')) != NULL; p++) {
@@ -90,11 +90,8 @@ static void scan_interpolation(lint_ctx *c, const tg_ynode *n, int depth)
             continue;
         if (*e == '}') {
             char *name = tg_strndup(v, (size_t)(e - v));
-            int seen = 0; /* report a variable once per file, where it first appears */
-            for (size_t i = 0; i < c->facts->expects.n && !seen; i++)
-                seen = !strcmp(c->facts->expects.v[i].name, name) &&
-                       !strcmp(c->facts->expects.v[i].file, c->file);
-            if (seen) {
+            /* Reported once per file, where it first appears. */
+            if (lint_set_put(seen, name, 1) >= 0) {
                 free(name);
                 continue;
             }
@@ -182,34 +179,45 @@ static int env_has(const tg_ynode *env, const char *name)
     return 0;
 }
 
+/* The host of a URL in s ("scheme://[user[:pass]@]host[:port]/..."), as a
+ * new string, or NULL. */
+static char *url_host(const char *s)
+{
+    const char *p = strstr(s, "://");
+    if (!p)
+        return NULL;
+    p += 3;
+    const char *end = p + strcspn(p, "/?# \"'");
+    const char *at = NULL;
+    for (const char *q = p; q < end; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        p = at + 1;
+    const char *colon = memchr(p, ':', (size_t)(end - p));
+    if (colon)
+        end = colon;
+    return end > p ? tg_strndup(p, (size_t)(end - p)) : NULL;
+}
+
 /* C10: a URL in service a's environment names service b by host name, but
- * the two share no network, so the name never resolves. */
-static void check_reachability(lint_ctx *c, const tg_ynode *svcs, const tg_ynode *a,
-                               const tg_ynode *top_nets)
+ * the two share no network, so the name never resolves. names maps service
+ * names to their index in svcs. */
+static void check_reachability(lint_ctx *c, const tg_ynode *svcs, const lint_set *names,
+                               const tg_ynode *a, const tg_ynode *top_nets)
 {
     const tg_ynode *env = getm(a, "environment");
-    for (size_t i = 0; env && i < env->n; i++) {
+    for (size_t i = 0; env && env->kind != TG_Y_SCALAR && i < env->n; i++) {
         const tg_ynode *v = env->vals[i];
         const char *s = tg_y_str(v);
-        if (!s)
-            continue;
-        for (size_t j = 0; j < svcs->n; j++) {
-            const char *name = tg_y_str(svcs->keys[j]);
-            const tg_ynode *b = svcs->vals[j];
-            if (!name || b == a)
-                continue;
-            char *pat1 = tg_asprintf("://%s:", name), *pat2 = tg_asprintf("@%s:", name);
-            int hit = strstr(s, pat1) || strstr(s, pat2);
-            free(pat1);
-            free(pat2);
-            if (hit && !share_network(a, b, top_nets)) {
-                lint_add(c, "C10", TG_LINT_ERROR, v->line, v->col,
-                         "this URL names service \"%s\", but the two services share no network, "
-                         "so the name does not resolve; put both on one network",
-                         name);
-                break;
-            }
-        }
+        char *host = s ? url_host(s) : NULL;
+        int j = host ? lint_set_get(names, host) : -1;
+        if (j >= 0 && svcs->vals[j] != a && !share_network(a, svcs->vals[j], top_nets))
+            lint_add(c, "C10", TG_LINT_ERROR, v->line, v->col,
+                     "this URL names service \"%s\", but the two services share no network, "
+                     "so the name does not resolve; put both on one network",
+                     host);
+        free(host);
     }
 }
 
@@ -221,8 +229,9 @@ static int base_file(const char *file)
            !strcmp(b, "compose.yml") || !strcmp(b, "compose.yaml");
 }
 
-static void check_service(lint_ctx *c, const tg_ynode *svcs, const char *name,
-                          const tg_ynode *s, const tg_ynode *top_nets, int base)
+static void check_service(lint_ctx *c, const tg_ynode *svcs, const lint_set *names,
+                          const char *name, const tg_ynode *s, const tg_ynode *top_nets,
+                          const lint_set *net_names, int base)
 {
     char *where = tg_asprintf("service %s", name);
     unknown(c, s, service_keys, where);
@@ -254,7 +263,8 @@ static void check_service(lint_ctx *c, const tg_ynode *svcs, const char *name,
         const char *target = tg_y_str(k);
         if (!target)
             continue;
-        const tg_ynode *ts = tg_y_get(svcs, target);
+        int ti = lint_set_get(names, target);
+        const tg_ynode *ts = ti >= 0 ? svcs->vals[ti] : NULL;
         if (!ts) {
             lint_add(c, "C7", base ? TG_LINT_ERROR : TG_LINT_WARNING, k->line, k->col,
                      "depends_on names \"%s\", which is not a service in this file%s", target,
@@ -276,7 +286,7 @@ static void check_service(lint_ctx *c, const tg_ynode *svcs, const char *name,
     for (size_t i = 0; nets && nets->kind != TG_Y_SCALAR && i < nets->n; i++) {
         const tg_ynode *k = nets->kind == TG_Y_MAP ? nets->keys[i] : nets->vals[i];
         const char *n = tg_y_str(k);
-        if (n && strcmp(n, "default") && !tg_y_key(top_nets, n))
+        if (n && strcmp(n, "default") && lint_set_get(net_names, n) < 0)
             lint_add(c, "C9", base ? TG_LINT_ERROR : TG_LINT_WARNING, k->line, k->col,
                      "network \"%s\" is not declared under the top-level networks:%s", n,
                      base ? "; declare it" : " (fine only as an override of a base file)");
@@ -293,7 +303,7 @@ static void check_service(lint_ctx *c, const tg_ynode *svcs, const char *name,
                      "it (from a secret) under environment:");
         }
     }
-    check_reachability(c, svcs, s, top_nets);
+    check_reachability(c, svcs, names, s, top_nets);
 }
 
 void lint_compose(lint_ctx *c, const tg_ynode *root)
@@ -308,7 +318,9 @@ void lint_compose(lint_ctx *c, const tg_ynode *root)
     if (ver)
         lint_add(c, "C5", TG_LINT_WARNING, ver->line, ver->col,
                  "version: is obsolete and ignored by Compose v2; remove it");
-    scan_interpolation(c, root, 0);
+    lint_set seen = {0};
+    scan_interpolation(c, root, &seen, 0);
+    lint_set_free(&seen);
     const tg_ynode *svcs = tg_y_get(root, "services");
     const tg_ynode *top_nets = tg_y_get(root, "networks");
     int base = base_file(c->file);
@@ -318,6 +330,13 @@ void lint_compose(lint_ctx *c, const tg_ynode *root)
                      "services must be a map of service name to service");
         return;
     }
+    lint_set names = {0}, net_names = {0};
+    for (size_t i = 0; i < svcs->n; i++)
+        if (tg_y_str(svcs->keys[i]))
+            (void)lint_set_put(&names, svcs->keys[i]->value, (int)i);
+    for (size_t i = 0; top_nets && top_nets->kind == TG_Y_MAP && i < top_nets->n; i++)
+        if (tg_y_str(top_nets->keys[i]))
+            (void)lint_set_put(&net_names, top_nets->keys[i]->value, (int)i);
     for (size_t i = 0; i < svcs->n; i++) {
         const char *name = tg_y_str(svcs->keys[i]);
         const tg_ynode *s = svcs->vals[i];
@@ -329,6 +348,8 @@ void lint_compose(lint_ctx *c, const tg_ynode *root)
                          "service %s must be a map of settings", name);
             continue;
         }
-        check_service(c, svcs, name, s, top_nets, base);
+        check_service(c, svcs, &names, name, s, top_nets, &net_names, base);
     }
+    lint_set_free(&names);
+    lint_set_free(&net_names);
 }

@@ -80,7 +80,7 @@ static void cross_health(tg_lint *L, const tg_lint_facts *f)
             for (size_t i = 0; i < gl.gl_pathc && i < 256; i++) {
                 size_t len;
                 char *t = tg_read_file(gl.gl_pathv[i], &len);
-                if (t && len <= TG_LINT_MAX_FILE) {
+                if (t && specs.len + len <= TG_LINT_MAX_FILE) { /* bounded like one file */
                     tg_buf_add(&specs, t, len);
                     tg_buf_adds(&specs, "\n");
                     found++;

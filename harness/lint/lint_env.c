@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_KEYS 4096
-
 static int key_char(char ch, int first)
 {
     return ch == '_' || isalpha((unsigned char)ch) || (!first && (isdigit((unsigned char)ch) ||
@@ -16,9 +14,7 @@ static int key_char(char ch, int first)
 
 void lint_env(lint_ctx *c)
 {
-    char **keys = NULL;
-    int *key_lines = NULL;
-    size_t nkeys = 0;
+    lint_set keys = {0}; /* name -> the line it was first declared on */
     const char *end = c->text + c->len;
     int line = 0;
     c->facts->have_template = 1;
@@ -101,26 +97,15 @@ void lint_env(lint_ctx *c)
                          "strip it, other readers keep it in the value; move the comment to "
                          "its own line or quote the value");
         }
-        for (size_t i = 0; i < nkeys; i++)
-            if (strcmp(keys[i], key) == 0) {
-                lint_add(c, "E3", TG_LINT_WARNING, line, (int)(k - l) + 1,
-                         "%s is declared twice (first at line %d); readers disagree on which "
-                         "wins, keep one",
-                         key, key_lines[i]);
-                break;
-            }
+        int first = lint_set_put(&keys, key, line);
+        if (first >= 0)
+            lint_add(c, "E3", TG_LINT_WARNING, line, (int)(k - l) + 1,
+                     "%s is declared twice (first at line %d); readers disagree on which "
+                     "wins, keep one",
+                     key, first);
         lint_ref_add(&c->facts->declared, key, c->file, line, (int)(k - l) + 1);
-        if (nkeys < MAX_KEYS) {
-            keys = tg_realloc(keys, (nkeys + 1) * sizeof *keys);
-            key_lines = tg_realloc(key_lines, (nkeys + 1) * sizeof *key_lines);
-            key_lines[nkeys] = line;
-            keys[nkeys++] = key;
-        } else
-            free(key);
+        free(key);
         free(l);
     }
-    for (size_t i = 0; i < nkeys; i++)
-        free(keys[i]);
-    free(keys);
-    free(key_lines);
+    lint_set_free(&keys);
 }

@@ -19,6 +19,11 @@ typedef struct lint_ref {
     int line, col;
 } lint_ref;
 
+/* At most this many references per list: cross-file rules stay bounded. */
+#define LINT_MAX_REFS 4096
+/* At most this many findings per file; the rest are summed up in one Y7. */
+#define LINT_MAX_FINDINGS 500
+
 typedef struct lint_refs {
     lint_ref *v;
     size_t n, cap;
@@ -41,7 +46,26 @@ typedef struct lint_ctx {
     size_t len;
     tg_lint_facts *facts;
     int prod; /* the file name says production (compose C6) */
+    /* Bounds on a file with very many findings. */
+    size_t found, dropped;
+    int dropped_error;
+    int cache_line;   /* line_span's last answer, so findings in order cost */
+    size_t cache_off; /* one pass over the text, not one pass each */
 } lint_ctx;
+
+/* A set of strings with an int each (FNV-1a, open addressing): linear-time
+ * duplicate and name checks however many keys a file has. */
+typedef struct lint_set {
+    char **keys;
+    int *vals;
+    size_t cap, n;
+} lint_set;
+
+/* The value stored under key, or -1 after storing val (key copied). */
+int lint_set_put(lint_set *s, const char *key, int val);
+/* The value under key, or -1. */
+int lint_set_get(const lint_set *s, const char *key);
+void lint_set_free(lint_set *s);
 
 void lint_add(lint_ctx *c, const char *rule, tg_lint_sev sev, int line, int col,
               const char *fmt, ...) __attribute__((format(printf, 6, 7)));

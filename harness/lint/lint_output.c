@@ -21,6 +21,7 @@ static const rule_doc rules[] = {
     {"Y4", "binary or oversized file"},
     {"Y5", "empty file"},
     {"Y6", "nesting or alias expansion over lint's bounds"},
+    {"Y7", "more findings in a file than lint lists"},
     {"P1", "Procfile line is not 'type: command'"},
     {"P2", "invalid process type name"},
     {"P3", "process type without a command"},

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TYPES 256
-
 static int valid_type(const char *s, size_t n)
 {
     if (n == 0 || n > 63)
@@ -97,9 +95,7 @@ static int gunicorn_extra_app(const char *cmd)
 
 void lint_procfile(lint_ctx *c)
 {
-    char *types[MAX_TYPES];
-    int type_lines[MAX_TYPES];
-    int ntypes = 0;
+    lint_set types = {0}; /* process type -> the line it was first declared on */
     int line = 0;
     char *l;
     size_t pos = 0;
@@ -141,14 +137,12 @@ void lint_procfile(lint_ctx *c)
                      "process type \"%.*s\" has no command; add one or remove the line",
                      (int)(tn > 63 ? 63 : tn), s);
         char *type = tg_strndup(s, tn);
-        for (int i = 0; i < ntypes; i++)
-            if (strcmp(types[i], type) == 0) {
-                lint_add(c, "P4", TG_LINT_ERROR, line, tcol,
-                         "process type \"%s\" is declared twice (first at line %d); the "
-                         "platform runs only one, remove or rename one",
-                         type, type_lines[i]);
-                break;
-            }
+        int first = lint_set_put(&types, type, line);
+        if (first >= 0)
+            lint_add(c, "P4", TG_LINT_ERROR, line, tcol,
+                     "process type \"%s\" is declared twice (first at line %d); the "
+                     "platform runs only one, remove or rename one",
+                     type, first);
         if (*cmd && strcmp(type, "web") == 0) {
             int port;
             int at = lint_cmd_fixed_port(cmd, &port);
@@ -177,13 +171,8 @@ void lint_procfile(lint_ctx *c)
             lint_add(c, "P9", TG_LINT_ERROR, line, ccol + extra,
                      "gunicorn takes one APP_MODULE, but gets a second one; keep only "
                      "module:variable");
-        if (ntypes < MAX_TYPES) {
-            type_lines[ntypes] = line;
-            types[ntypes++] = type;
-        } else
-            free(type);
+        free(type);
         free(l);
     }
-    for (int i = 0; i < ntypes; i++)
-        free(types[i]);
+    lint_set_free(&types);
 }

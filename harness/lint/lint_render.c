@@ -29,18 +29,19 @@ static const char *const envvar_keys[] = {"key", "value", "fromDatabase", "fromS
                                           "fromGroup", "generateValue", "sync", "previewValue",
                                           NULL};
 
-/* name: of every map in the list under key, for D4 lookups. */
-static int declares(const tg_ynode *root, const char *list, const char *name)
+/* The names declared under services:, databases: and envVarGroups:, for D4. */
+typedef struct {
+    lint_set services, databases, groups;
+} declared;
+
+static void collect_names(const tg_ynode *root, const char *list, lint_set *into)
 {
     const tg_ynode *l = tg_y_get(root, list);
-    if (!l || l->kind != TG_Y_SEQ)
-        return 0;
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; l && l->kind == TG_Y_SEQ && i < l->n; i++) {
         const char *n = tg_y_str(tg_y_get(l->vals[i], "name"));
-        if (n && strcmp(n, name) == 0)
-            return 1;
+        if (n)
+            (void)lint_set_put(into, n, (int)i);
     }
-    return 0;
 }
 
 static int looks_placeholder(const char *v)
@@ -63,7 +64,7 @@ static int secretish(const char *k)
     return 0;
 }
 
-static void check_envvars(lint_ctx *c, const tg_ynode *root, const tg_ynode *list)
+static void check_envvars(lint_ctx *c, const declared *d, const tg_ynode *list)
 {
     if (!list || tg_y_is_null(list))
         return;
@@ -93,11 +94,12 @@ static void check_envvars(lint_ctx *c, const tg_ynode *root, const tg_ynode *lis
                      "env var %s has %d sources; give exactly one of value, fromDatabase, "
                      "fromService, fromGroup, generateValue, sync",
                      tg_y_str(key) ? tg_y_str(key) : "", nsrc);
-        static const struct {
+        const struct {
             const char *src, *list, *what;
-        } refs[] = {{"fromDatabase", "databases", "database"},
-                    {"fromService", "services", "service"},
-                    {"fromGroup", "envVarGroups", "env var group"}};
+            const lint_set *names;
+        } refs[] = {{"fromDatabase", "databases", "database", &d->databases},
+                    {"fromService", "services", "service", &d->services},
+                    {"fromGroup", "envVarGroups", "env var group", &d->groups}};
         for (size_t r = 0; r < 3; r++) {
             const tg_ynode *v = tg_y_get(e, refs[r].src);
             if (!v)
@@ -109,7 +111,7 @@ static void check_envvars(lint_ctx *c, const tg_ynode *root, const tg_ynode *lis
                          refs[r].src);
                 continue;
             }
-            if (!declares(root, refs[r].list, name))
+            if (lint_set_get(refs[r].names, name) < 0)
                 lint_add(c, "D4", TG_LINT_ERROR, nm->line, nm->col,
                          "%s names %s \"%s\", which is not declared under %s; declare it or "
                          "fix the name",
@@ -128,7 +130,7 @@ static void check_envvars(lint_ctx *c, const tg_ynode *root, const tg_ynode *lis
     }
 }
 
-static void check_service(lint_ctx *c, const tg_ynode *root, const tg_ynode *s)
+static void check_service(lint_ctx *c, const declared *d, const tg_ynode *s)
 {
     if (s->kind != TG_Y_MAP) {
         lint_add(c, "D1", TG_LINT_ERROR, s->line, s->col, "a service must be a map");
@@ -193,7 +195,7 @@ static void check_service(lint_ctx *c, const tg_ynode *root, const tg_ynode *s)
                      "bind 0.0.0.0:$PORT");
         lint_ref_add(&c->facts->starts, sc->value, c->file, sc->line, sc->col);
     }
-    check_envvars(c, root, tg_y_get(s, "envVars"));
+    check_envvars(c, d, tg_y_get(s, "envVars"));
 }
 
 void lint_render(lint_ctx *c, const tg_ynode *root)
@@ -204,10 +206,14 @@ void lint_render(lint_ctx *c, const tg_ynode *root)
         return;
     }
     lint_known_keys(c, root, root_keys, "D1", TG_LINT_ERROR, "render.yaml");
+    declared d = {{0}, {0}, {0}};
+    collect_names(root, "services", &d.services);
+    collect_names(root, "databases", &d.databases);
+    collect_names(root, "envVarGroups", &d.groups);
     const tg_ynode *svcs = tg_y_get(root, "services");
     if (svcs && svcs->kind == TG_Y_SEQ)
         for (size_t i = 0; i < svcs->n; i++)
-            check_service(c, root, svcs->vals[i]);
+            check_service(c, &d, svcs->vals[i]);
     else if (svcs && !tg_y_is_null(svcs))
         lint_add(c, "D1", TG_LINT_ERROR, svcs->line, svcs->col, "services must be a list");
     const tg_ynode *dbs = tg_y_get(root, "databases");
@@ -221,5 +227,8 @@ void lint_render(lint_ctx *c, const tg_ynode *root)
     const tg_ynode *groups = tg_y_get(root, "envVarGroups");
     if (groups && groups->kind == TG_Y_SEQ)
         for (size_t i = 0; i < groups->n; i++)
-            check_envvars(c, root, tg_y_get(groups->vals[i], "envVars"));
+            check_envvars(c, &d, tg_y_get(groups->vals[i], "envVars"));
+    lint_set_free(&d.services);
+    lint_set_free(&d.databases);
+    lint_set_free(&d.groups);
 }

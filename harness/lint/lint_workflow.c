@@ -170,11 +170,6 @@ static long shard_total_in(const char *s, size_t *off)
     return -1;
 }
 
-static int names_job(const tg_ynode *jobs, const char *name)
-{
-    return tg_y_key(jobs, name) != NULL;
-}
-
 /* The job ids a job's needs: lists, as scalars. */
 static size_t needs_of(const tg_ynode *job, const tg_ynode **out, size_t max)
 {
@@ -255,25 +250,18 @@ static void check_untrusted(lint_ctx *c, const tg_ynode *run)
     }
 }
 
-static long job_index(const tg_ynode *jobs, size_t nj, const char *name)
-{
-    for (size_t j = 0; j < nj; j++)
-        if (tg_y_str(jobs->keys[j]) && !strcmp(jobs->keys[j]->value, name))
-            return (long)j;
-    return -1;
-}
-
 /* W6: is job i reachable from its own needs? An explicit stack, each job
  * visited once, so a long chain cannot exhaust the C stack. */
-static int on_cycle(const tg_ynode *jobs, size_t nj, size_t i, char *seen, size_t *stack)
+static int on_cycle(const tg_ynode *jobs, const lint_set *ids, size_t nj, size_t i, char *seen,
+                    size_t *stack)
 {
     size_t top = 0;
     memset(seen, 0, nj);
     const tg_ynode **needs = tg_malloc(MAX_JOBS * sizeof *needs);
     size_t nn = needs_of(jobs->vals[i], needs, MAX_JOBS);
     for (size_t k = 0; k < nn; k++) {
-        long j = job_index(jobs, nj, needs[k]->value);
-        if (j >= 0 && !seen[j]) {
+        int j = lint_set_get(ids, needs[k]->value);
+        if (j >= 0 && (size_t)j < nj && !seen[j]) {
             seen[j] = 1;
             stack[top++] = (size_t)j;
         }
@@ -287,8 +275,8 @@ static int on_cycle(const tg_ynode *jobs, size_t nj, size_t i, char *seen, size_
         }
         nn = needs_of(jobs->vals[cur], needs, MAX_JOBS);
         for (size_t k = 0; k < nn; k++) {
-            long j = job_index(jobs, nj, needs[k]->value);
-            if (j >= 0 && !seen[j]) {
+            int j = lint_set_get(ids, needs[k]->value);
+            if (j >= 0 && (size_t)j < nj && !seen[j]) {
                 seen[j] = 1;
                 stack[top++] = (size_t)j;
             }
@@ -367,6 +355,10 @@ void lint_workflow(lint_ctx *c, const tg_ynode *root)
                  "workflow has no jobs: map; add at least one job");
         return;
     }
+    lint_set ids = {0}; /* job id -> its index */
+    for (size_t i = 0; i < jobs->n; i++)
+        if (tg_y_str(jobs->keys[i]))
+            (void)lint_set_put(&ids, jobs->keys[i]->value, (int)i);
     for (size_t i = 0; i < jobs->n; i++) {
         const char *id = tg_y_str(jobs->keys[i]);
         const tg_ynode *job = jobs->vals[i];
@@ -386,7 +378,7 @@ void lint_workflow(lint_ctx *c, const tg_ynode *root)
         const tg_ynode *needs[MAX_JOBS];
         size_t nn = needs_of(job, needs, MAX_JOBS);
         for (size_t k = 0; k < nn; k++)
-            if (!names_job(jobs, needs[k]->value) && !strstr(needs[k]->value, "${{"))
+            if (lint_set_get(&ids, needs[k]->value) < 0 && !strstr(needs[k]->value, "${{"))
                 lint_add(c, "W5", TG_LINT_ERROR, needs[k]->line, needs[k]->col,
                          "job %s needs \"%s\", which is not a job in this workflow", id,
                          needs[k]->value);
@@ -425,10 +417,11 @@ void lint_workflow(lint_ctx *c, const tg_ynode *root)
     char *seen = tg_malloc(nj + 1);
     size_t *stack = tg_malloc((nj + 1) * sizeof *stack);
     for (size_t i = 0; i < nj; i++)
-        if (on_cycle(jobs, nj, i, seen, stack))
+        if (on_cycle(jobs, &ids, nj, i, seen, stack))
             lint_add(c, "W6", TG_LINT_ERROR, jobs->keys[i]->line, jobs->keys[i]->col,
                      "job %s is part of a needs: cycle, so it never runs; break the cycle",
                      tg_y_str(jobs->keys[i]) ? jobs->keys[i]->value : "?");
     free(seen);
     free(stack);
+    lint_set_free(&ids);
 }

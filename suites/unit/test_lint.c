@@ -264,6 +264,55 @@ START_TEST(workflow_of_50000_lines_is_checked)
 }
 END_TEST
 
+START_TEST(findings_past_the_cap_are_summed_up_in_one)
+{
+    tg_buf b;
+    tg_buf_init(&b);
+    for (int i = 0; i < 2000; i++)
+        tg_buf_adds(&b, "not a process line\n");
+    tg_lint L;
+    lint_text(&L, "Procfile", TG_LK_PROCFILE, b.data, b.len);
+    ck_assert_int_eq(L.n, 501);
+    ck_assert(has_rule(&L, "Y7"));
+    ck_assert_int_eq(tg_lint_count(&L, TG_LINT_ERROR), 501);
+    for (size_t i = 0; i < L.n; i++)
+        if (!strcmp(L.f[i].rule, "Y7"))
+            ck_assert_ptr_nonnull(strstr(L.f[i].message, "1500 more findings"));
+    tg_lint_free(&L);
+    tg_buf_free(&b);
+}
+END_TEST
+
+START_TEST(duplicate_key_in_a_map_of_thousands_is_found)
+{
+    tg_buf b;
+    tg_buf_init(&b);
+    tg_buf_adds(&b, "services:\n");
+    for (int i = 0; i < 5000; i++)
+        tg_buf_addf(&b, "  s%d: {image: app}\n", i);
+    tg_buf_adds(&b, "  s17: {image: other}\n");
+    tg_lint L;
+    lint_text(&L, "docker-compose.yml", TG_LK_COMPOSE, b.data, b.len);
+    ck_assert_int_eq(L.n, 1);
+    ck_assert_str_eq(L.f[0].rule, "Y2");
+    ck_assert_int_eq(L.f[0].line, 5002);
+    ck_assert_ptr_nonnull(strstr(L.f[0].message, "first at line 19"));
+    tg_lint_free(&L);
+    tg_buf_free(&b);
+}
+END_TEST
+
+START_TEST(yaml_alias_refers_to_the_latest_anchor_of_its_name)
+{
+    const char t[] = "a: &x one\nb: *x\nc: &x two\nd: *x\n";
+    tg_ydoc doc;
+    ck_assert_int_eq(tg_yaml_load(t, sizeof t - 1, &doc), 0);
+    ck_assert_str_eq(tg_y_str(tg_y_get(doc.root, "b")), "one");
+    ck_assert_str_eq(tg_y_str(tg_y_get(doc.root, "d")), "two");
+    tg_ydoc_free(&doc);
+}
+END_TEST
+
 START_TEST(empty_and_binary_files_are_findings)
 {
     tg_lint L;
@@ -602,6 +651,9 @@ static void tests(tgt_registry *r)
     tgt_add(r, json_nested_100000_deep_is_refused_cleanly);
     tgt_add(r, workflow_of_50000_lines_is_checked);
     tgt_add(r, empty_and_binary_files_are_findings);
+    tgt_add(r, findings_past_the_cap_are_summed_up_in_one);
+    tgt_add(r, duplicate_key_in_a_map_of_thousands_is_found);
+    tgt_add(r, yaml_alias_refers_to_the_latest_anchor_of_its_name);
     tgt_tcase(r, "syntax");
     tgt_add(r, toml_syntax_error_has_its_position);
     tgt_add(r, json_syntax_error_has_its_position);
