@@ -524,7 +524,11 @@ static int walk(tg_lint *L, const char *dir, int depth)
     for (size_t i = 0; i < n; i++) {
         char *p = strcmp(dir, ".") == 0 ? tg_strdup(names[i]) : tg_asprintf("%s/%s", dir, names[i]);
         struct stat st;
-        if (lstat(p, &st) == 0) {
+        /* A symlinked file is followed; a symlinked folder is not (no loops). */
+        int ok = lstat(p, &st) == 0;
+        if (ok && S_ISLNK(st.st_mode))
+            ok = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+        if (ok) {
             if (S_ISDIR(st.st_mode)) {
                 int r = walk(L, p, depth + 1);
                 if (r && !rc)
