@@ -55,7 +55,7 @@ UNIT_BIN    := $(UNIT_SRC:suites/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_BIN   := $(INTEG_SRC:suites/integration/%.c=$(BUILD)/tests/integration/%)
 TESTS       := $(UNIT_BIN) $(INTEG_BIN)
 
-.PHONY: all tests pipeline check check-asan install clean bench fuzz coverage lint-self
+.PHONY: all tests pipeline check check-asan cppcheck install clean bench fuzz coverage lint-self
 all: $(BUILD)/tollgate $(if $(wildcard src/main.c),$(BUILD)/backend)
 tests: all $(TESTS)
 
@@ -100,7 +100,14 @@ $(BUILD)/tests/integration/%: $(OBJ)/suites/integration/%.o $(TEST_DEPS)
 pipeline: tests
 	$(BUILD)/tollgate check --shards $(SHARDS) --out reports
 
-check: pipeline check-asan
+check: pipeline check-asan cppcheck
+
+# Static analysis of every C file of the project.
+CPPCHECK_FILES = $(shell find harness src suites fixtures ci -name '*.c' 2>/dev/null)
+cppcheck:
+	cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
+	  --std=c11 -q -Iharness -Isrc -D__GNUC__ --suppress=missingIncludeSystem \
+	  --suppress=unusedFunction $(CPPCHECK_FILES)
 
 check-asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" tests

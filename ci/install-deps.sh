@@ -8,9 +8,11 @@ build_pkgs=(build-essential pkg-config check libcurl4-openssl-dev libcjson-dev
             libyaml-dev libmicrohttpd-dev libsqlite3-dev libpq-dev)
 # Tests: xmllint for the JUnit XSD check, clang for the sanitizer build,
 # PostgreSQL for the backend's second storage engine, openssl for TLS tests.
-test_pkgs=(libxml2-utils clang postgresql openssl curl ca-certificates nodejs npm)
+test_pkgs=(libxml2-utils clang cppcheck postgresql openssl curl ca-certificates nodejs npm bc)
 # Benchmarks only (make bench): the peers tollgate is measured against.
-bench_pkgs=(lcov gcovr wrk hyperfine)
+# The backend benchmark compares with FastAPI under gunicorn + uvicorn workers.
+bench_pkgs=(lcov gcovr wrk hyperfine python3-fastapi gunicorn python3-uvicorn python3-uvloop
+            python3-httptools)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [ "${1:-}" = "--bench" ]; then want+=("${bench_pkgs[@]}"); fi

@@ -92,9 +92,10 @@ int tg_cmd_check(int argc, char **argv)
                                          {"out", required_argument, 0, 'o'},
                                          {"config", required_argument, 0, 'c'},
                                          {"jobs", required_argument, 0, 'j'},
+                                         {"no-lint", no_argument, 0, 'L'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    int shards = 4, jobs = 0, c;
+    int shards = 4, jobs = 0, no_lint = 0, c;
     const char *out = "reports", *config = TG_DEFAULT_CONFIG;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -115,11 +116,15 @@ int tg_cmd_check(int argc, char **argv)
                 return TG_EXIT_USAGE;
             }
             break;
+        case 'L': no_lint = 1; break;
         case 'h':
             printf("usage: tollgate check [--shards N] [--out DIR] [--config FILE] [--jobs N]\n"
+                   "                      [--no-lint]\n"
                    "Runs every shard here, in parallel, then the gate: the local form of the CI\n"
                    "pipeline. Reports go to DIR/shard-I and DIR/gate (default DIR: reports).\n"
-                   "--jobs is per shard (default: cores / shards, at least 1).\n");
+                   "--jobs is per shard (default: cores / shards, at least 1). When tollgate.yaml\n"
+                   "has a lint: section, `tollgate lint` runs alongside into DIR/lint and its\n"
+                   "findings go to the gate.\n");
             return TG_EXIT_OK;
         default: return TG_EXIT_USAGE;
         }
@@ -131,6 +136,7 @@ int tg_cmd_check(int argc, char **argv)
     /* Fail fast on a bad configuration, before starting N processes. */
     tg_config cfg;
     int rc = tg_config_load(config, &cfg);
+    int with_lint = rc == TG_OK && cfg.lint != NULL && !no_lint;
     tg_config_free(&cfg);
     if (rc != TG_OK)
         return tg_exit_code(rc);
@@ -184,6 +190,20 @@ int tg_cmd_check(int argc, char **argv)
         sp[i].pid = pid;
         sp[i].fd = p[0];
     }
+    pid_t lint_pid = -1;
+    char *lint_dir = tg_asprintf("%s/lint", out), *lint_log = tg_asprintf("%s/lint.log", out);
+    if (with_lint) {
+        lint_pid = fork();
+        if (lint_pid == 0) {
+            int logfd = open(lint_log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (logfd >= 0) {
+                dup2(logfd, 1);
+                dup2(logfd, 2);
+            }
+            execl(self, self, "lint", "--config", config, "--out", lint_dir, (char *)NULL);
+            _exit(127);
+        }
+    }
     show(sp, shards, tty, 1);
     int left = shards;
     while (left > 0) {
@@ -216,8 +236,16 @@ int tg_cmd_check(int argc, char **argv)
             printf("tollgate: shard %d/%d could not run (exit %d); see %s\n", i + 1, shards, code,
                    sp[i].log);
     }
+    if (lint_pid > 0) {
+        int st;
+        while (waitpid(lint_pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        printf("tollgate: lint %s; see %s\n",
+               code == 0 ? "passed" : code == 1 ? "found errors" : "could not run", lint_log);
+    }
     /* The gate decides; the shards' own exit codes only explain. */
-    char **gargv = tg_calloc((size_t)shards + 8, sizeof *gargv);
+    char **gargv = tg_calloc((size_t)shards + 9, sizeof *gargv);
     int g = 0;
     char nbuf[16], gate_dir[PATH_MAX];
     snprintf(nbuf, sizeof nbuf, "%d", shards);
@@ -231,9 +259,13 @@ int tg_cmd_check(int argc, char **argv)
     gargv[g++] = (char *)config;
     for (int i = 0; i < shards; i++)
         gargv[g++] = tg_asprintf("%s/shard-%d", out, i + 1);
+    if (with_lint)
+        gargv[g++] = tg_strdup(lint_dir);
     int gate_rc = tg_cmd_gate(g, gargv);
     for (int i = 7; i < g; i++)
         free(gargv[i]);
+    free(lint_dir);
+    free(lint_log);
     free(gargv);
     for (int i = 0; i < shards; i++)
         free(sp[i].log);

@@ -211,14 +211,18 @@ static void check_duplicates(tg_gate_verdict *v)
 {
     tg_results *m = &v->merged;
     tg_results_sort(m);
-    for (size_t i = 1; i < m->ntests; i++)
-        if (strcmp(m->tests[i].id, m->tests[i - 1].id) == 0 &&
-            (i < 2 || strcmp(m->tests[i].id, m->tests[i - 2].id) != 0)) {
+    for (size_t i = 1; i < m->ntests; i++) {
+        /* Name each repeated id once, at its second occurrence. */
+        int second = strcmp(m->tests[i].id, m->tests[i - 1].id) == 0;
+        if (second && i >= 2 && strcmp(m->tests[i - 1].id, m->tests[i - 2].id) == 0)
+            second = 0;
+        if (second) {
             if (v->nduplicated < MAX_LISTED)
                 reason(v, "test %s has more than one result (shards %d and %d)", m->tests[i].id,
                        m->tests[i - 1].shard, m->tests[i].shard);
             push_str(&v->duplicated, &v->nduplicated, m->tests[i].id);
         }
+    }
 }
 
 static void check_sections(loaded *ld, int nld, tg_gate_verdict *v)

@@ -136,7 +136,13 @@ static int list_check_binary(const tg_suite *s, const char *bin, tg_inventory *i
             return TG_ECONFIG;
         }
         *tab1 = *tab2 = '\0';
-        tg_unit *u = tg_inventory_add(inv, line, s->name, TG_KIND_CHECK, bin);
+        /* SUITE is the suite of tollgate.yaml, whatever the binary calls
+         * itself: one binary can serve two suites (say, SQLite and
+         * PostgreSQL) and its tests keep distinct ids. */
+        const char *rest = strchr(line, '/');
+        char *id = tg_asprintf("%s%s", s->name, rest ? rest : "/");
+        tg_unit *u = tg_inventory_add(inv, id, s->name, TG_KIND_CHECK, bin);
+        free(id);
         u->file = tg_strdup(tab1 + 1);
         u->line = atoi(tab2 + 1);
     }

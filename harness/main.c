@@ -1,6 +1,7 @@
 /* main.c: tollgate's command line: picks the verb and hands over. */
 #include "cli.h"
 #include "lint/lint.h"
+#include "smoke.h"
 #include "tg.h"
 
 #include <locale.h>
@@ -19,6 +20,8 @@ static const verb verbs[] = {
     {"gate", tg_cmd_gate, "merge shard outputs and decide whether the deploy may go"},
     {"check", tg_cmd_check, "run every shard here in parallel, then the gate"},
     {"lint", tg_cmd_lint, "validate deploy and CI configuration"},
+    {"smoke", tg_cmd_smoke, "verify a live deployment's endpoints (retries, assertions, budgets)"},
+    {"monitor", tg_cmd_monitor, "run smoke rounds on a schedule and keep a health report"},
 };
 
 static void usage(FILE *out)

@@ -56,6 +56,7 @@ typedef struct job {
     tg_buf res;
     double start, deadline, kill_at;
     int timed_out, exited, status;
+    int stopped; /* killed because the run was interrupted, not for its time */
     char *tmpdir;
 } job;
 
@@ -65,7 +66,6 @@ typedef struct run {
     task **queue; /* pending, used as a stack from the end after reversal */
     size_t nqueue, capqueue;
     job *jobs;
-    int njobs;
     size_t done, total, blocking;
 } run;
 
@@ -286,7 +286,9 @@ static char *process_end_message(const job *j, const char *output)
 {
     char *tail = last_line(output);
     char *msg;
-    if (j->timed_out)
+    if (j->stopped)
+        msg = tg_asprintf("stopped: the run was interrupted (signal %d) while it ran", (int)interrupted);
+    else if (j->timed_out)
         msg = tg_asprintf("timed out after %.1fs; its process group was killed",
                           j->t->suite->timeout);
     else if (WIFSIGNALED(j->status))
@@ -306,7 +308,7 @@ static void judge_check(const job *j, tg_test *t, const char *output)
     int code = WIFEXITED(j->status) ? WEXITSTATUS(j->status) : -1;
     t->signal = sig;
     if (j->timed_out) {
-        t->status = TG_ST_TIMEOUT;
+        t->status = j->stopped ? TG_ST_ERROR : TG_ST_TIMEOUT;
         t->message = process_end_message(j, output);
         return;
     }
@@ -589,7 +591,7 @@ static void finish_job(run *r, job *j)
         if (j->timed_out || (code != 0 && code != 1) ||
             take_results_file(path, t, &attempt, &why) != TG_OK) {
             tg_test *x = unit_test(&attempt, t);
-            x->status = j->timed_out ? TG_ST_TIMEOUT : TG_ST_ERROR;
+            x->status = j->timed_out && !j->stopped ? TG_ST_TIMEOUT : TG_ST_ERROR;
             char *end = process_end_message(j, output);
             x->message = why ? tg_asprintf("%s (%s)", end, why) : tg_strdup(end);
             free(end);
@@ -621,7 +623,7 @@ static void finish_job(run *r, job *j)
             x->time = elapsed;
             x->output = tg_strdup(output);
             if (j->timed_out)
-                x->status = TG_ST_TIMEOUT;
+                x->status = j->stopped ? TG_ST_ERROR : TG_ST_TIMEOUT;
             else if (WIFSIGNALED(j->status))
                 x->status = TG_ST_ERROR, x->signal = WTERMSIG(j->status);
             else if (why)
@@ -754,6 +756,7 @@ int tg_run_units(const tg_run_opts *o, tg_unit *const *units, size_t n, tg_resul
                 if (r.jobs[k].t && !r.jobs[k].exited && !r.jobs[k].timed_out) {
                     kill(-r.jobs[k].pid, SIGTERM);
                     r.jobs[k].timed_out = 1;
+                    r.jobs[k].stopped = 1;
                     r.jobs[k].kill_at = tg_now() + grace;
                 }
             while (r.nqueue > 0)

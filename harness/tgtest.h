@@ -14,6 +14,9 @@
  *                      to the fd named by $TOLLGATE_RESULT_FD:
  *                      STATUS <TAB> FILE <TAB> LINE <TAB> MESSAGE; exits 0 on a
  *                      pass, 1 on a failure, TGT_EXIT_UNKNOWN for an unknown id.
+ *                      The id's first part may be any name: tollgate uses the
+ *                      suite of tollgate.yaml that runs the binary, so one
+ *                      binary can serve two suites with distinct ids.
  *   BIN                runs everything with Check's own srunner (fork mode),
  *                      as a plain Check binary would.
  *

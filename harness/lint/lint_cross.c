@@ -7,21 +7,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whitespace-insensitive command comparison. */
-static int same_command(const char *a, const char *b)
+/* The command a start command runs: without a `sh -c "..."` wrapper (Docker
+ * platforms need one to expand $PORT) and a leading `exec`. New string. */
+static char *core_command(const char *cmd)
 {
+    static const char *const shells[] = {"/bin/sh -c ", "sh -c ", "/bin/bash -c ", "bash -c ",
+                                         NULL};
+    while (*cmd == ' ')
+        cmd++;
+    for (int i = 0; shells[i]; i++) {
+        size_t n = strlen(shells[i]);
+        if (strncmp(cmd, shells[i], n) == 0) {
+            const char *q = cmd + n;
+            while (*q == ' ')
+                q++;
+            size_t len = strlen(q);
+            if (len >= 2 && (*q == '"' || *q == '\'') && q[len - 1] == *q) {
+                cmd = q + 1;
+                char *inner = tg_strndup(cmd, len - 2);
+                char *core = core_command(inner);
+                free(inner);
+                return core;
+            }
+        }
+    }
+    if (strncmp(cmd, "exec ", 5) == 0)
+        cmd += 5;
+    return tg_strdup(cmd);
+}
+
+/* Whitespace-insensitive comparison of what two start commands run. */
+static int same_command(const char *a_in, const char *b_in)
+{
+    char *ca = core_command(a_in), *cb = core_command(b_in);
+    const char *a = ca, *b = cb;
+    int same;
     for (;;) {
         while (*a == ' ' || *a == '\t')
             a++;
         while (*b == ' ' || *b == '\t')
             b++;
-        if (!*a || !*b)
-            return !*a && !*b;
-        if (*a != *b)
-            return 0;
+        if (!*a || !*b) {
+            same = !*a && !*b;
+            break;
+        }
+        if (*a != *b) {
+            same = 0;
+            break;
+        }
         a++;
         b++;
     }
+    free(ca);
+    free(cb);
+    return same;
 }
 
 static const char *platform(const char *file)

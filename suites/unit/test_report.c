@@ -184,6 +184,21 @@ START_TEST(jenkins_junit_is_valid_against_the_jenkins_xsd)
 }
 END_TEST
 
+START_TEST(four_junit_consumers_read_the_same_counts)
+{
+    tg_results r;
+    sample(&r);
+    char *xml = tg_junit_render(&r, 0);
+    char *path = temp_file(xml);
+    char *argv[] = {"node", "ci/junit-peers.mjs", path, "6", "1", "2", "1", NULL};
+    ck_assert_int_eq(run(argv), 0);
+    unlink(path);
+    free(path);
+    free(xml);
+    tg_results_free(&r);
+}
+END_TEST
+
 START_TEST(an_empty_run_is_still_valid_junit)
 {
     tg_results r;
@@ -283,6 +298,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, default_junit_has_positions_flaky_attempts_and_true_counts);
     tgt_add(r, jenkins_junit_is_valid_against_the_jenkins_xsd);
     tgt_add(r, an_empty_run_is_still_valid_junit);
+    tgt_add(r, four_junit_consumers_read_the_same_counts);
     tgt_tcase(r, "markdown");
     tgt_add(r, markdown_puts_the_verdict_first_then_the_sections);
     tgt_add(r, markdown_stays_under_the_summary_limit);

@@ -32,13 +32,22 @@ static char *build_path(const char *rel)
     return tg_asprintf("%s/%s", b && *b ? b : "build", rel);
 }
 
+static tg_service *test_service; /* set by a test that needs one */
+
 /* Runs the given ids of one suite through the real runner. */
 static void run_suite(tg_suite_kind kind, const char *path, const char *format,
                       const char *const *ids, int n, double timeout, int retries, tg_results *res)
 {
+    char *svc_names[] = {"fx"};
     tg_suite s = {.name = "fixture", .kind = kind, .timeout = timeout, .retries = retries,
                   .format = (char *)format};
     tg_config cfg = {.suites = &s, .nsuites = 1, .output_cap = 64 * 1024};
+    if (test_service) {
+        s.services = svc_names;
+        s.nservices = 1;
+        cfg.services = test_service;
+        cfg.nservices = 1;
+    }
     tg_inventory inv = {0};
     for (int i = 0; i < n; i++)
         tg_inventory_add(&inv, ids[i], "fixture", kind, path);
@@ -376,7 +385,7 @@ START_TEST(an_executable_that_promised_junit_and_wrote_none_is_an_error)
 }
 END_TEST
 
-START_TEST(a_test_registered_twice_gets_two_distinct_ids)
+START_TEST(a_test_registered_twice_gets_two_distinct_ids_under_any_suite)
 {
     char *bin = build_path("fixtures/fixture_suite");
     char *argv[] = {bin, "--tg-list", NULL};
@@ -385,12 +394,67 @@ START_TEST(a_test_registered_twice_gets_two_distinct_ids)
     ck_assert_ptr_nonnull(strstr(out, "fixture/fixture_suite/ok/passes\t"));
     ck_assert_ptr_nonnull(strstr(out, "fixture/fixture_suite/ok/passes#2\t"));
     free(out);
-    const char *ids[] = {"fixture/fixture_suite/ok/passes#2"};
+    const char *ids[] = {"fixture/fixture_suite/ok/passes#2",
+                         "another-suite/fixture_suite/ok/passes#2"};
     tg_results r;
-    run_fixture(ids, 1, 10, 0, &r);
+    run_fixture(ids, 2, 10, 0, &r);
     ck_assert_int_eq(r.tests[0].status, TG_ST_PASSED);
+    ck_assert_int_eq(r.tests[1].status, TG_ST_PASSED);
     tg_results_free(&r);
     free(bin);
+}
+END_TEST
+
+/* Runs the service test with the fixture service started as `args`. */
+static void run_with_service(const char *args, double start_timeout, tg_results *r)
+{
+    char *svc = build_path("fixtures/fixture_service");
+    char *cmd = tg_asprintf("%s %s", svc, args);
+    tg_service def = {.name = "fx", .command = cmd, .ready = "/health",
+                      .start_timeout = start_timeout};
+    test_service = &def;
+    const char *ids[] = {"fixture/fixture_suite/service/sees_its_service"};
+    run_fixture(ids, 1, 10, 0, r);
+    test_service = NULL;
+    free(cmd);
+    free(svc);
+}
+
+START_TEST(a_service_is_started_waited_for_and_stopped)
+{
+    tg_results r;
+    run_with_service("--port ${PORT} --slow-ready 1", 10, &r);
+    ck_assert_msg(r.tests[0].status == TG_ST_PASSED, "%s", r.tests[0].message);
+    char *logp = tg_asprintf("%s/services/fx.log", state);
+    char *log = tg_read_file(logp, NULL);
+    ck_assert_ptr_nonnull(log);
+    ck_assert_ptr_nonnull(strstr(log, "listening on 127.0.0.1:"));
+    ck_assert_ptr_nonnull(strstr(log, "stopped"));
+    ck_assert_ptr_null(getenv("TOLLGATE_FX_URL"));
+    free(log);
+    free(logp);
+    tg_results_free(&r);
+}
+END_TEST
+
+START_TEST(a_service_that_dies_makes_its_tests_errors)
+{
+    tg_results r;
+    run_with_service("--die", 10, &r);
+    ck_assert_int_eq(r.tests[0].status, TG_ST_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.tests[0].message, "exited with status 3 before it was ready"));
+    ck_assert_ptr_nonnull(strstr(r.tests[0].message, "/services/fx.log"));
+    tg_results_free(&r);
+}
+END_TEST
+
+START_TEST(a_service_never_ready_makes_its_tests_errors)
+{
+    tg_results r;
+    run_with_service("--port ${PORT} --slow-ready 60", 0.5, &r);
+    ck_assert_int_eq(r.tests[0].status, TG_ST_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.tests[0].message, "was not ready at http://127.0.0.1:"));
+    tg_results_free(&r);
 }
 END_TEST
 
@@ -409,12 +473,17 @@ static void tests(tgt_registry *r)
     tgt_add(r, an_id_the_binary_does_not_know_is_an_error);
     tgt_add(r, a_missing_binary_is_an_error_not_a_pass);
     tgt_add(r, many_tests_in_parallel_all_get_a_result);
-    tgt_add(r, a_test_registered_twice_gets_two_distinct_ids);
+    tgt_add(r, a_test_registered_twice_gets_two_distinct_ids_under_any_suite);
     tgt_tcase(r, "retry");
     tgt_fixture(r, make_state, drop_state);
     tgt_add(r, fail_then_pass_is_flaky_with_its_attempts);
     tgt_add(r, without_retries_a_flaky_test_fails);
     tgt_add(r, retries_stop_at_the_limit);
+    tgt_tcase(r, "services");
+    tgt_fixture(r, make_state, drop_state);
+    tgt_add(r, a_service_is_started_waited_for_and_stopped);
+    tgt_add(r, a_service_that_dies_makes_its_tests_errors);
+    tgt_add(r, a_service_never_ready_makes_its_tests_errors);
     tgt_tcase(r, "kinds");
     tgt_fixture(r, make_state, drop_state);
     tgt_add(r, tap_output_becomes_one_result_per_line);
