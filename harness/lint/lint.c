@@ -250,6 +250,22 @@ char *lint_next_line(const lint_ctx *c, size_t *pos, int *line)
     return tg_strndup(p, (size_t)(le - p));
 }
 
+char *lint_next_entry(const lint_ctx *c, size_t *pos, int *line, const char **start)
+{
+    char *l;
+    while ((l = lint_next_line(c, pos, line)) != NULL) {
+        const char *s = l;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s && *s != '#') {
+            *start = s;
+            return l;
+        }
+        free(l);
+    }
+    return NULL;
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);

@@ -19,15 +19,9 @@ void lint_env(lint_ctx *c)
     int line = 0;
     c->facts->have_template = 1;
     char *l;
+    const char *s;
     size_t pos = 0;
-    while ((l = lint_next_line(c, &pos, &line)) != NULL) {
-        const char *s = l;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s || *s == '#') {
-            free(l);
-            continue;
-        }
+    while ((l = lint_next_entry(c, &pos, &line, &s)) != NULL) {
         if (strncmp(s, "export ", 7) == 0)
             s += 7;
         const char *k = s;

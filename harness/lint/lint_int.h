@@ -83,6 +83,9 @@ char *lint_next_line(const lint_ctx *c, size_t *pos, int *line);
 /* A file's own name: after the last '/', and after the last "__" (the
  * corpus stores owner__repo__path with '/' written "__"). */
 const char *lint_base_name(const char *path);
+/* Like lint_next_line, skipping blank lines and # comments; *start points
+ * at the line's first character that is not a space or a tab. */
+char *lint_next_entry(const lint_ctx *c, size_t *pos, int *line, const char **start);
 /* 1 when [b, e) is a non-empty run of decimal digits. */
 int lint_all_digits(const char *b, const char *e);
 /* 1-based line and column of a byte offset in text. */

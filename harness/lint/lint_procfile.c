@@ -98,15 +98,9 @@ void lint_procfile(lint_ctx *c)
     lint_set types = {0}; /* process type -> the line it was first declared on */
     int line = 0;
     char *l;
+    const char *s;
     size_t pos = 0;
-    while ((l = lint_next_line(c, &pos, &line)) != NULL) {
-        const char *s = l;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s || *s == '#') {
-            free(l);
-            continue;
-        }
+    while ((l = lint_next_entry(c, &pos, &line, &s)) != NULL) {
         const char *colon = strchr(s, ':');
         const char *sp = s + strcspn(s, " \t");
         if (!colon || colon > sp) {

@@ -326,28 +326,38 @@ START_TEST(empty_and_binary_files_are_findings)
 }
 END_TEST
 
-START_TEST(toml_syntax_error_has_its_position)
-{
-    const char t[] = "[deploy]\nstartCommand = \"npm start\nrestartPolicyType = \"NEVER\"\n";
-    tg_lint L;
-    lint_text(&L, "railway.toml", TG_LK_RAILWAY_TOML, t, sizeof t - 1);
-    ck_assert_int_eq(L.n, 1);
-    ck_assert_str_eq(L.f[0].rule, "Y1");
-    ck_assert_int_eq(L.f[0].line, 2);
-    ck_assert_int_eq(L.f[0].col, 16);
-    tg_lint_free(&L);
-}
-END_TEST
+/* Syntax errors land where the reader stopped: one case per reader. */
+static const struct {
+    const char *name;
+    tg_lint_kind kind;
+    const char *text;
+    int line, col;
+} syntax_cases[] = {
+    {"railway.toml", TG_LK_RAILWAY_TOML,
+     "[deploy]\nstartCommand = \"npm start\nrestartPolicyType = \"NEVER\"\n", 2, 16},
+    {"railway.toml", TG_LK_RAILWAY_TOML, "[deploy\nnumReplicas = 1\n", 1, 8},
+    {"railway.json", TG_LK_RAILWAY_JSON, "{\n  \"build\": {\"builder\": \"RAILPACK\",}\n}\n", 2, 36},
+    {"railway.json", TG_LK_RAILWAY_JSON, "{\"deploy\": {}} trailing\n", 1, 16},
+    {"render.yaml", TG_LK_RENDER, "services:\n  - type: web\n   name: x\n", 3, 4},
+};
 
-START_TEST(json_syntax_error_has_its_position)
+START_TEST(syntax_errors_have_the_readers_position)
 {
-    const char t[] = "{\n  \"build\": {\"builder\": \"RAILPACK\",}\n}\n";
-    tg_lint L;
-    lint_text(&L, "railway.json", TG_LK_RAILWAY_JSON, t, sizeof t - 1);
-    ck_assert_int_eq(L.n, 1);
-    ck_assert_str_eq(L.f[0].rule, "Y1");
-    ck_assert_int_eq(L.f[0].line, 2);
-    tg_lint_free(&L);
+    tg_buf fails;
+    tg_buf_init(&fails);
+    for (size_t i = 0; i < sizeof syntax_cases / sizeof syntax_cases[0]; i++) {
+        const char *text = syntax_cases[i].text;
+        tg_lint L;
+        lint_text(&L, syntax_cases[i].name, syntax_cases[i].kind, text, strlen(text));
+        if (L.n != 1 || strcmp(L.f[0].rule, "Y1") != 0 || L.f[0].line != syntax_cases[i].line ||
+            L.f[0].col != syntax_cases[i].col)
+            tg_buf_addf(&fails, "case %zu: want Y1 at %d:%d, got %zu findings, first %s at %d:%d\n",
+                        i, syntax_cases[i].line, syntax_cases[i].col, L.n, L.n ? L.f[0].rule : "-",
+                        L.n ? L.f[0].line : 0, L.n ? L.f[0].col : 0);
+        tg_lint_free(&L);
+    }
+    ck_assert_msg(fails.len == 0, "%s", fails.data);
+    tg_buf_free(&fails);
 }
 END_TEST
 
@@ -655,8 +665,7 @@ static void tests(tgt_registry *r)
     tgt_add(r, duplicate_key_in_a_map_of_thousands_is_found);
     tgt_add(r, yaml_alias_refers_to_the_latest_anchor_of_its_name);
     tgt_tcase(r, "syntax");
-    tgt_add(r, toml_syntax_error_has_its_position);
-    tgt_add(r, json_syntax_error_has_its_position);
+    tgt_add(r, syntax_errors_have_the_readers_position);
     tgt_add(r, toml_subset_reads_tables_arrays_and_inline_tables);
     tgt_add(r, json_positions_survive_keys_quoted_inside_values);
     tgt_add(r, placeholders_are_not_secrets);
