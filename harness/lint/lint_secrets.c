@@ -51,13 +51,19 @@ static void compile_once(void)
     ready = 1;
 }
 
-static int ci_contains(const char *s, size_t n, const char *word)
+/* Does s[0..n) contain any of words (all lower case), ignoring case? The
+ * text is folded once, then searched with memmem. */
+static int contains_any(const char *s, size_t n, const char *const *words)
 {
-    size_t wl = strlen(word);
-    for (size_t i = 0; i + wl <= n; i++)
-        if (strncasecmp(s + i, word, wl) == 0)
-            return 1;
-    return 0;
+    char small[256], *low = n < sizeof small ? small : tg_malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)tolower((unsigned char)s[i]);
+    int found = 0;
+    for (int i = 0; words[i] && !found; i++)
+        found = memmem(low, n, words[i], strlen(words[i])) != NULL;
+    if (low != small)
+        free(low);
+    return found;
 }
 
 /* Words and shapes that mark a value as a placeholder. */
@@ -67,9 +73,8 @@ static int placeholder(const char *s, size_t n)
                                         "dummy", "placeholder", "sample", "fake", "test_",
                                         "<", "0000000", "1234567", "abcdef", "insert", "redacted",
                                         "****", "here", "todo", "secret_key", NULL};
-    for (int i = 0; words[i]; i++)
-        if (ci_contains(s, n, words[i]))
-            return 1;
+    if (contains_any(s, n, words))
+        return 1;
     size_t same = 1;
     for (size_t i = 1; i < n; i++)
         same += s[i] == s[0];
@@ -95,10 +100,7 @@ static int secret_name(const char *s, size_t n)
     static const char *const words[] = {"secret", "token", "password", "passwd", "api_key",
                                         "apikey", "api-key", "private_key", "access_key",
                                         "auth_key", "client_secret", NULL};
-    for (int i = 0; words[i]; i++)
-        if (ci_contains(s, n, words[i]))
-            return 1;
-    return 0;
+    return contains_any(s, n, words);
 }
 
 /* NAME=value, NAME: value, "NAME": "value", NAME = "value" on one line: finds
@@ -188,7 +190,8 @@ void lint_secrets(lint_ctx *c)
         regmatch_t m;
         const char *from = l;
         int token_found = 0;
-        for (size_t i = 0; i < NFORMATS; i++) {
+        /* Every token format is at least 20 characters long. */
+        for (size_t i = 0; strlen(l) >= 20 && i < NFORMATS; i++) {
             if (!strstr(l, formats[i].hint) && !(formats[i].hint2 && strstr(l, formats[i].hint2)))
                 continue;
             from = l;
