@@ -1,5 +1,6 @@
 /* main.c: tollgate's command line: picks the verb and hands over. */
 #include "cli.h"
+#include "lint/lint.h"
 #include "smoke.h"
 #include "coverage.h"
 #include "tg.h"
@@ -19,6 +20,7 @@ static const verb verbs[] = {
     {"run", tg_cmd_run, "run this shard's part of the suites"},
     {"gate", tg_cmd_gate, "merge shard outputs and decide whether the deploy may go"},
     {"check", tg_cmd_check, "run every shard here in parallel, then the gate"},
+    {"lint", tg_cmd_lint, "validate deploy and CI configuration"},
     {"smoke", tg_cmd_smoke, "verify a live deployment's endpoints (retries, assertions, budgets)"},
     {"monitor", tg_cmd_monitor, "run smoke rounds on a schedule and keep a health report"},
     {"coverage", tg_cmd_coverage, "collect, merge and report gcov coverage"},

@@ -11,18 +11,20 @@ typedef struct {
     tg_ynode *node;
 } anchor;
 
+/* Anchors by name, hashed (open addressing): a document with many anchors
+ * and aliases stays linear. A redefined anchor replaces the earlier one. */
 typedef struct {
     tg_ydoc *doc;
-    anchor *anchors;
+    anchor *anchors; /* table of capanchors slots; name NULL = empty */
     size_t nanchors, capanchors;
 } loader;
 
-static tg_ynode *new_node(tg_ydoc *doc, tg_ykind kind, const yaml_mark_t *m)
+tg_ynode *tg_ydoc_new_node(tg_ydoc *doc, tg_ykind kind, int line, int col)
 {
     tg_ynode *n = tg_calloc(1, sizeof *n);
     n->kind = kind;
-    n->line = (int)m->line + 1;
-    n->col = (int)m->column + 1;
+    n->line = line;
+    n->col = col;
     n->weight = 1;
     if (doc->nall == doc->capall) {
         doc->capall = doc->capall ? doc->capall * 2 : 64;
@@ -32,7 +34,12 @@ static tg_ynode *new_node(tg_ydoc *doc, tg_ykind kind, const yaml_mark_t *m)
     return n;
 }
 
-static void push_child(tg_ynode *parent, tg_ynode *key, tg_ynode *val)
+static tg_ynode *new_node(tg_ydoc *doc, tg_ykind kind, const yaml_mark_t *m)
+{
+    return tg_ydoc_new_node(doc, kind, (int)m->line + 1, (int)m->column + 1);
+}
+
+void tg_ynode_append(tg_ynode *parent, tg_ynode *key, tg_ynode *val)
 {
     if (parent->n == parent->cap) {
         parent->cap = parent->cap ? parent->cap * 2 : 8;
@@ -55,45 +62,107 @@ static void set_error(tg_ydoc *doc, const char *msg, int line, int col)
     doc->err_col = col;
 }
 
+static size_t name_hash(const char *k)
+{
+    size_t h = 1469598103934665603u;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211u;
+    return h;
+}
+
+static anchor *anchor_slot(anchor *table, size_t cap, const char *name)
+{
+    size_t i = name_hash(name) & (cap - 1);
+    while (table[i].name && strcmp(table[i].name, name) != 0)
+        i = (i + 1) & (cap - 1);
+    return &table[i];
+}
+
 static void remember_anchor(loader *L, const unsigned char *name, tg_ynode *n)
 {
     if (!name)
         return;
-    if (L->nanchors == L->capanchors) {
-        L->capanchors = L->capanchors ? L->capanchors * 2 : 8;
-        L->anchors = tg_realloc(L->anchors, L->capanchors * sizeof *L->anchors);
+    if (2 * (L->nanchors + 1) > L->capanchors) {
+        size_t cap = L->capanchors ? L->capanchors * 2 : 16;
+        anchor *big = tg_calloc(cap, sizeof *big);
+        for (size_t i = 0; i < L->capanchors; i++)
+            if (L->anchors[i].name)
+                *anchor_slot(big, cap, L->anchors[i].name) = L->anchors[i];
+        free(L->anchors);
+        L->anchors = big;
+        L->capanchors = cap;
     }
-    L->anchors[L->nanchors].name = tg_strdup((const char *)name);
-    L->anchors[L->nanchors].node = n;
-    L->nanchors++;
+    anchor *a = anchor_slot(L->anchors, L->capanchors, (const char *)name);
+    if (!a->name) {
+        a->name = tg_strdup((const char *)name);
+        L->nanchors++;
+    }
+    a->node = n;
 }
 
 static tg_ynode *find_anchor(loader *L, const unsigned char *name)
 {
-    for (size_t i = L->nanchors; i-- > 0;)
-        if (strcmp(L->anchors[i].name, (const char *)name) == 0)
-            return L->anchors[i].node;
+    if (!L->capanchors)
+        return NULL;
+    anchor *a = anchor_slot(L->anchors, L->capanchors, (const char *)name);
+    return a->name ? a->node : NULL;
+}
+
+/* The scalar keys of one map being read, hashed (FNV-1a, open addressing),
+ * so duplicate detection stays linear on a map with many keys. */
+typedef struct {
+    tg_ynode **slot;
+    size_t cap, n;
+} key_index;
+
+static size_t key_hash(const tg_ynode *k)
+{
+    size_t h = 1469598103934665603u;
+    for (size_t i = 0; i < k->len; i++)
+        h = (h ^ (unsigned char)k->value[i]) * 1099511628211u;
+    return h;
+}
+
+static int same_key(const tg_ynode *a, const tg_ynode *b)
+{
+    return a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
+}
+
+/* Returns the first key equal to key, or NULL after remembering key. */
+static tg_ynode *key_index_put(key_index *ix, tg_ynode *key)
+{
+    if (2 * (ix->n + 1) > ix->cap) {
+        key_index big = {tg_calloc(ix->cap ? ix->cap * 2 : 16, sizeof *big.slot),
+                         ix->cap ? ix->cap * 2 : 16, 0};
+        for (size_t i = 0; i < ix->cap; i++)
+            if (ix->slot[i])
+                (void)key_index_put(&big, ix->slot[i]);
+        free(ix->slot);
+        *ix = big;
+    }
+    size_t i = key_hash(key) & (ix->cap - 1);
+    for (; ix->slot[i]; i = (i + 1) & (ix->cap - 1))
+        if (same_key(ix->slot[i], key))
+            return ix->slot[i];
+    ix->slot[i] = key;
+    ix->n++;
     return NULL;
 }
 
-static void note_duplicate(tg_ydoc *doc, tg_ynode *map, tg_ynode *key)
+static void note_duplicate(tg_ydoc *doc, key_index *ix, tg_ynode *key)
 {
     if (key->kind != TG_Y_SCALAR)
         return;
-    for (size_t i = 0; i < map->n; i++) {
-        tg_ynode *k = map->keys[i];
-        if (k->kind == TG_Y_SCALAR && k->len == key->len &&
-            memcmp(k->value, key->value, key->len) == 0 && strcmp(key->value, "<<") != 0) {
-            doc->dups = tg_realloc(doc->dups, (doc->ndups + 1) * sizeof *doc->dups);
-            tg_ydup *d = &doc->dups[doc->ndups++];
-            d->key = tg_strdup(key->value);
-            d->line = key->line;
-            d->col = key->col;
-            d->first_line = k->line;
-            d->first_col = k->col;
-            return;
-        }
-    }
+    tg_ynode *k = key_index_put(ix, key);
+    if (!k || strcmp(key->value, "<<") == 0)
+        return;
+    doc->dups = tg_realloc(doc->dups, (doc->ndups + 1) * sizeof *doc->dups);
+    tg_ydup *d = &doc->dups[doc->ndups++];
+    d->key = tg_strdup(key->value);
+    d->line = key->line;
+    d->col = key->col;
+    d->first_line = k->line;
+    d->first_col = k->col;
 }
 
 /* Parses one node (the event already read); returns NULL on error. */
@@ -154,10 +223,11 @@ static tg_ynode *parse_node(loader *L, yaml_parser_t *p, yaml_event_t *ev, int d
                                           : ev->data.sequence_start.tag;
         if (tag)
             n->tag = tg_strdup((const char *)tag);
+        key_index ix = {NULL, 0, 0};
         for (;;) {
             yaml_event_t child;
             if (next_event(L, p, &child) != 0)
-                return NULL;
+                goto fail;
             if (child.type == YAML_SEQUENCE_END_EVENT || child.type == YAML_MAPPING_END_EVENT) {
                 yaml_event_delete(&child);
                 break;
@@ -167,15 +237,15 @@ static tg_ynode *parse_node(loader *L, yaml_parser_t *p, yaml_event_t *ev, int d
                 key = parse_node(L, p, &child, depth + 1);
                 yaml_event_delete(&child);
                 if (!key || next_event(L, p, &child) != 0)
-                    return NULL;
-                note_duplicate(doc, n, key);
+                    goto fail;
+                note_duplicate(doc, &ix, key);
             }
             val = parse_node(L, p, &child, depth + 1);
             int was_alias = child.type == YAML_ALIAS_EVENT;
             yaml_mark_t use_mark = child.start_mark;
             yaml_event_delete(&child);
             if (!val)
-                return NULL;
+                goto fail;
             if (was_alias) {
                 /* Refer to the anchored node through a thin alias wrapper
                  * so positions of the use site are kept. */
@@ -205,12 +275,16 @@ static tg_ynode *parse_node(loader *L, yaml_parser_t *p, yaml_event_t *ev, int d
                          "aliases expand to more than %d nodes (an alias bomb?); refused",
                          TG_YAML_MAX_EXPANDED);
                 set_error(doc, msg, n->line, n->col);
-                return NULL;
+                goto fail;
             }
-            push_child(n, key, val);
+            tg_ynode_append(n, key, val);
         }
+        free(ix.slot);
         remember_anchor(L, anc, n);
         return n;
+    fail:
+        free(ix.slot);
+        return NULL;
     }
     default:
         set_error(doc, "unexpected YAML event", (int)ev->start_mark.line + 1,
@@ -251,7 +325,7 @@ int tg_yaml_load(const char *text, size_t len, tg_ydoc *doc)
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);
-    for (size_t i = 0; i < L.nanchors; i++)
+    for (size_t i = 0; i < L.capanchors; i++)
         free(L.anchors[i].name);
     free(L.anchors);
     return doc->error ? -1 : 0;

@@ -62,6 +62,12 @@ typedef struct tg_ydoc {
 int tg_yaml_load(const char *text, size_t len, tg_ydoc *doc);
 void tg_ydoc_free(tg_ydoc *doc);
 
+/* For readers of other formats that want the same tree (lint's JSON and
+ * TOML readers): a zeroed node owned by doc (freed by tg_ydoc_free), and
+ * appending to a map (key given) or a sequence (key NULL). */
+tg_ynode *tg_ydoc_new_node(tg_ydoc *doc, tg_ykind kind, int line, int col);
+void tg_ynode_append(tg_ynode *parent, tg_ynode *key, tg_ynode *val);
+
 /* The value of key in a map, or NULL (last one wins, as YAML loaders do). */
 tg_ynode *tg_y_get(const tg_ynode *map, const char *key);
 /* The key node for key in a map, or NULL. */
