@@ -11,7 +11,7 @@ FUZZ_DIR = $(BUILD)/fuzz
 
 .PHONY: fuzz-backend bench-backend pg-backend
 fuzz: fuzz-backend
-bench: bench-backend
+BENCHES += bench-backend
 
 $(FUZZ_DIR)/fuzz_backend: src/fuzz/fuzz_request.c $(BACKEND_SRC) $(wildcard src/*.h)
 	@mkdir -p $(dir $@)

@@ -45,7 +45,7 @@ $(BUILD)/bench/balance: ci/bench/balance.c $(BUILD)/libtg.a
 
 bench-core: all $(BUILD)/bench/trivial $(BUILD)/bench/balance
 	bash ci/bench/core.sh
-bench: bench-core
+BENCHES += bench-core
 .PHONY: bench-core
 
 SERVICE_BIN := $(BUILD)/fixtures/fixture_service

@@ -38,7 +38,7 @@ coverage: all
 	  $$(for i in $$(seq 1 $(SHARDS)); do echo $(COV_OUT)/shard-$$i; done)
 
 # make bench-coverage: tollgate coverage collect against lcov and gcovr.
-bench: bench-coverage
+BENCHES += bench-coverage
 bench-coverage: all
 	$(MAKE) --no-print-directory BUILD=$(COV_BUILD) COV=1 tests
 	ci/bench/coverage.sh

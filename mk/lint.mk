@@ -7,7 +7,7 @@
 
 .PHONY: lint-self fuzz-lint bench-lint
 fuzz: fuzz-lint
-bench: bench-lint
+BENCHES += bench-lint
 
 # The project's own deploy files and workflows. With a lint: section in
 # tollgate.yaml (paths, or ignore: [{path: "fixtures/**"}]) this is plain

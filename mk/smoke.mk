@@ -11,7 +11,7 @@ SMOKE_BENCH_SERVER := $(BUILD)/bench/smoke_bench_server
 
 .PHONY: fuzz-smoke bench-smoke
 fuzz: fuzz-smoke
-bench: bench-smoke
+BENCHES += bench-smoke
 
 # The parser needs no libcurl, so the target links only what it reads with.
 $(SMOKE_FUZZ_BIN): $(SMOKE_FUZZ_SRC) harness/smoke.h harness/yamltree.h harness/tg.h harness/results.h
