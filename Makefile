@@ -104,12 +104,13 @@ pipeline: tests
 	$(BUILD)/tollgate check --shards $(SHARDS) --out reports
 	$(MAKE) --no-print-directory coverage
 
-check: pipeline check-asan cppcheck
+check: cppcheck pipeline check-asan
 
 # Static analysis of every C file of the project.
 CPPCHECK_FILES = $(shell find harness src suites fixtures ci -name '*.c' 2>/dev/null)
 cppcheck:
-	cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
+	@echo "  CPPCHECK $(words $(CPPCHECK_FILES)) files"
+	@cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
 	  --std=c11 -q -Iharness -Isrc -D__GNUC__ --suppress=missingIncludeSystem \
 	  --suppress=unusedFunction $(CPPCHECK_FILES)
 
