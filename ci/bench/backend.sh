@@ -9,15 +9,24 @@
 #
 # Needs wrk, python3-fastapi, gunicorn, python3-uvicorn, python3-uvloop,
 # python3-httptools (Debian): `sudo ci/install-deps.sh --bench` installs them.
-# Settings: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2).
+# Settings: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2, or
+# 1 when pinned). On a machine with 2 or more cores the load generator and
+# the server under test are pinned to different cores (wrk on CPU 0, the
+# server on CPU 1, for both stacks alike), so that wrk does not steal the
+# server's core and the latency measured is the server's; BENCH_PIN=0 turns
+# that off.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 build="${TOLLGATE_BUILD:-build}"
 secs="${BENCH_SECONDS:-10}"
 conns="${BENCH_CONNECTIONS:-64}"
-threads="${BENCH_THREADS:-2}"
 py=/usr/bin/python3
+pin_client="" pin_server=""
+if [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  pin_client="taskset -c 0" pin_server="taskset -c 1"
+fi
+threads="${BENCH_THREADS:-$([ -n "$pin_client" ] && echo 1 || echo 2)}"
 
 need_install=0
 command -v wrk >/dev/null || need_install=1
@@ -58,7 +67,7 @@ peak_rss() { # pid
 }
 # wrk --latency output -> "rps p50_ms p99_ms"
 run_wrk() { # url
-  wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$tmp/wrk.out" 2>&1
+  $pin_client wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$tmp/wrk.out" 2>&1
   if grep -q "Non-2xx" "$tmp/wrk.out"; then
     echo "bench: $1 answered non-2xx responses:" >&2; cat "$tmp/wrk.out" >&2; exit 1
   fi
@@ -73,7 +82,7 @@ run_wrk() { # url
 # --- the C backend: SQLite file, one project, default logging to /dev/null
 cport=$(free_port)
 PORT=$cport HOST=127.0.0.1 WORKERS=2 RATE_LIMIT_PER_MINUTE=1000000000 LOG_LEVEL=info \
-  DATABASE_URL="sqlite://$tmp/c.db" "$build/backend" >/dev/null 2>"$tmp/c.err" &
+  DATABASE_URL="sqlite://$tmp/c.db" $pin_server "$build/backend" >/dev/null 2>"$tmp/c.err" &
 cpid=$!; pids+=("$cpid")
 wait_ready "http://127.0.0.1:$cport/health"
 cid=$(curl -fsS -X POST -H 'Content-Type: application/json' \
@@ -89,14 +98,15 @@ c.execute("INSERT INTO projects VALUES (1, 'bench', 'benchmark project', '2026-0
 c.commit()
 PY
 pport=$(free_port)
-BENCH_DB="$tmp/py.db" $py -m gunicorn -k uvicorn.workers.UvicornWorker -w 2 \
+BENCH_DB="$tmp/py.db" $pin_server $py -m gunicorn -k uvicorn.workers.UvicornWorker -w 2 \
   --chdir ci/bench -b "127.0.0.1:$pport" fastapi_app:app >/dev/null 2>"$tmp/py.err" &
 ppid=$!; pids+=("$ppid")
 wait_ready "http://127.0.0.1:$pport/health"
 curl -fsS "http://127.0.0.1:$pport/api/v1/projects/1" >/dev/null
 
 load_before=$(cut -d' ' -f1 /proc/loadavg)
-echo "bench: wrk -t$threads -c$conns -d${secs}s --latency, one run each, loopback, $(nproc) cores, load $load_before"
+pinning="${pin_client:+wrk on CPU 0, each server on CPU 1}"
+echo "bench: wrk -t$threads -c$conns -d${secs}s --latency, one run each, loopback, $(nproc) cores, ${pinning:-not pinned}, load $load_before"
 read -r c_h_rps c_h_p50 c_h_p99 < <(run_wrk "http://127.0.0.1:$cport/health")
 read -r p_h_rps p_h_p50 p_h_p99 < <(run_wrk "http://127.0.0.1:$pport/health")
 read -r c_g_rps c_g_p50 c_g_p99 < <(run_wrk "http://127.0.0.1:$cport/api/v1/projects/$cid")
@@ -119,7 +129,7 @@ report="$tmp/backend.md"
   echo "## Reference backend vs FastAPI (gunicorn, 2 uvicorn workers)"
   echo
   echo "wrk \`-t$threads -c$conns -d${secs}s --latency\`, one run each, loopback, $(nproc) cores," \
-       "load average before the run: $load_before."
+       "${pinning:-not pinned}, load average before the run: $load_before."
   echo
   echo "| endpoint | server | req/s | p50 ms | p99 ms | peak RSS MiB |"
   echo "|---|---|---:|---:|---:|---:|"
