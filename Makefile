@@ -40,7 +40,9 @@ VARIANT_FLAGS += --coverage -O0
 endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(VARIANT_FLAGS) $(PKG_CFLAGS) \
              -Iharness -Isrc -MMD -MP
-ALL_LDFLAGS = $(VARIANT_FLAGS) $(LDFLAGS) -pthread
+# -z now: symbols are bound once at start, not again in every child a
+# suite's worker forks for a test (see --tg-serve in harness/tgtest.c).
+ALL_LDFLAGS = $(VARIANT_FLAGS) $(LDFLAGS) -pthread -Wl,-z,now -Wl,--as-needed
 LIBS = $(PKG_LIBS) -lm
 
 HARNESS_SRC := $(filter-out harness/main.c harness/tgtest.c,$(wildcard harness/*.c harness/lint/*.c))

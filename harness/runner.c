@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,9 +48,20 @@ typedef struct task {
     const char *blocked;  /* a reason it cannot run (service down), or NULL */
 } task;
 
+/* A Check binary started once with --tg-serve; it forks one child per test
+ * (see serve() in tgtest.c). One test at a time per worker. */
+typedef struct worker {
+    char *path;
+    const tg_suite *suite;
+    pid_t pid;
+    int sock; /* -1 once gone */
+    int busy;
+} worker;
+
 typedef struct job {
     task *t;
-    pid_t pid;
+    worker *w;  /* NULL: the test was exec'd by tollgate itself */
+    pid_t pid;  /* the test's process (group); 0 until a worker says */
     int out_fd, res_fd;
     tg_buf out;
     size_t out_total;
@@ -57,6 +69,7 @@ typedef struct job {
     double start, deadline, kill_at;
     int timed_out, exited, status;
     int stopped; /* killed because the run was interrupted, not for its time */
+    int worker_died;
     char *tmpdir;
 } job;
 
@@ -67,6 +80,11 @@ typedef struct run {
     size_t nqueue, capqueue;
     job *jobs;
     size_t done, total, blocking;
+    worker **workers;
+    int nworkers;
+    char **no_serve; /* binaries whose worker did not start: exec each test */
+    int nno_serve;
+    int exec_each;   /* TOLLGATE_EXEC_EACH=1: never use workers */
 } run;
 
 static void queue_push(run *r, task *t)
@@ -95,6 +113,232 @@ static const char *service_url_for(const tg_suite *s)
     return v;
 }
 
+static void apply_suite_env(const task *t, const tg_run_opts *o)
+{
+    char idx[16], tot[16];
+    snprintf(idx, sizeof idx, "%d", o->shard_index);
+    snprintf(tot, sizeof tot, "%d", o->shard_total);
+    setenv("TOLLGATE_SHARD_INDEX", idx, 1);
+    setenv("TOLLGATE_SHARD_TOTAL", tot, 1);
+    for (int i = 0; i < t->suite->nenv; i++) {
+        char *kv = tg_expand(t->suite->env[i], NULL, 0);
+        char *eq = strchr(kv, '=');
+        *eq = '\0';
+        setenv(kv, eq + 1, 1);
+    }
+}
+
+static void reset_child_signals(void)
+{
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* One message from a worker ("READY n", "PID n", "EXIT n"); -1 at its end. */
+static int worker_message(worker *w, char *kind, long *value, double wait)
+{
+    struct pollfd p = {.fd = w->sock, .events = POLLIN};
+    if (wait >= 0 && poll(&p, 1, (int)(wait * 1000)) <= 0)
+        return -1;
+    char buf[64];
+    ssize_t n;
+    while ((n = recv(w->sock, buf, sizeof buf - 1, MSG_DONTWAIT)) < 0 && errno == EINTR)
+        ;
+    if (n <= 0)
+        return n < 0 && errno == EAGAIN ? 0 : -1;
+    buf[n] = '\0';
+    if (sscanf(buf, "%15s %ld", kind, value) != 2)
+        return -1;
+    return 1;
+}
+
+static void retire_worker(worker *w)
+{
+    if (w->sock >= 0)
+        close(w->sock); /* the worker's next read is end of file: it exits */
+    w->sock = -1;
+    if (w->pid > 0) {
+        double until = tg_now() + 2.0;
+        int status;
+        while (waitpid(w->pid, &status, WNOHANG) == 0) {
+            if (tg_now() > until) {
+                kill(w->pid, SIGKILL);
+                waitpid(w->pid, &status, 0);
+                break;
+            }
+            usleep(2000);
+        }
+    }
+    w->pid = -1;
+}
+
+static worker *spawn_worker(run *r, task *t)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+        return NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        dup2(sv[1], 3);
+        fcntl(3, F_SETFD, 0);
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        reset_child_signals();
+        setenv("TOLLGATE_WORKER_FD", "3", 1);
+        apply_suite_env(t, r->o);
+        execl(t->unit->path, t->unit->path, "--tg-serve", (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        return NULL;
+    }
+    worker *w = tg_calloc(1, sizeof *w);
+    w->path = tg_strdup(t->unit->path);
+    w->suite = t->suite;
+    w->pid = pid;
+    w->sock = sv[0];
+    char kind[16];
+    long v;
+    if (worker_message(w, kind, &v, 10.0) != 1 || strcmp(kind, "READY") != 0) {
+        retire_worker(w);
+        free(w->path);
+        free(w);
+        return NULL;
+    }
+    r->workers = tg_realloc(r->workers, sizeof *r->workers * (size_t)(r->nworkers + 1));
+    r->workers[r->nworkers++] = w;
+    return w;
+}
+
+/* An idle worker for this binary and suite, started if need be; NULL when
+ * the binary cannot serve (then each test is exec'd). */
+static worker *get_worker(run *r, task *t)
+{
+    if (r->exec_each)
+        return NULL;
+    for (int i = 0; i < r->nno_serve; i++)
+        if (strcmp(r->no_serve[i], t->unit->path) == 0)
+            return NULL;
+    int idle = 0;
+    for (int i = 0; i < r->nworkers; i++) {
+        worker *w = r->workers[i];
+        if (w->sock < 0 || w->busy)
+            continue;
+        if (w->suite == t->suite && strcmp(w->path, t->unit->path) == 0)
+            return w;
+        idle++;
+    }
+    /* Keep at most two workers a job slot: retire an idle one of another binary. */
+    if (r->nworkers >= 2 * (r->o->jobs > 0 ? r->o->jobs : 1) && idle > 0) {
+        for (int i = 0; i < r->nworkers; i++)
+            if (r->workers[i]->sock >= 0 && !r->workers[i]->busy) {
+                worker *old = r->workers[i];
+                retire_worker(old);
+                free(old->path);
+                free(old);
+                r->workers[i] = r->workers[--r->nworkers];
+                break;
+            }
+    }
+    worker *w = spawn_worker(r, t);
+    if (!w) {
+        r->no_serve = tg_realloc(r->no_serve, sizeof *r->no_serve * (size_t)(r->nno_serve + 1));
+        r->no_serve[r->nno_serve++] = tg_strdup(t->unit->path);
+    }
+    return w;
+}
+
+/* Sends a test to a worker with its output and result pipes. */
+static int start_on_worker(run *r, job *j, task *t, worker *w)
+{
+    int outp[2], resp[2];
+    if (pipe2(outp, O_CLOEXEC) != 0)
+        return -1;
+    if (pipe2(resp, O_CLOEXEC) != 0) {
+        close(outp[0]);
+        close(outp[1]);
+        return -1;
+    }
+    char msg[1100];
+    int n = snprintf(msg, sizeof msg, "RUN %s", t->unit->id);
+    int fds[2] = {outp[1], resp[1]};
+    char ctl[CMSG_SPACE(sizeof fds)];
+    memset(ctl, 0, sizeof ctl);
+    struct iovec iov = {msg, (size_t)n};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                       .msg_controllen = sizeof ctl};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    ssize_t sent;
+    while ((sent = sendmsg(w->sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    close(outp[1]);
+    close(resp[1]);
+    if (sent != n) {
+        close(outp[0]);
+        close(resp[0]);
+        return -1;
+    }
+    (void)r;
+    j->w = w;
+    w->busy = 1;
+    j->pid = 0;
+    j->out_fd = outp[0];
+    j->res_fd = resp[0];
+    set_nonblock(j->out_fd);
+    set_nonblock(j->res_fd);
+    j->start = tg_now();
+    j->deadline = j->start + t->suite->timeout;
+    t->attempts++;
+    return 0;
+}
+
+/* Reads what a busy worker said about its test. */
+static void hear_worker(job *j)
+{
+    char kind[16];
+    long v;
+    int rc;
+    while ((rc = worker_message(j->w, kind, &v, -1)) == 1) {
+        if (strcmp(kind, "PID") == 0) {
+            j->pid = (pid_t)v;
+            if (j->timed_out) /* the deadline passed before the pid came */
+                kill(-j->pid, SIGKILL);
+        } else if (strcmp(kind, "EXIT") == 0) {
+            j->status = (int)v;
+            j->exited = 1;
+            return;
+        }
+    }
+    if (rc < 0) { /* the worker is gone: so is its test */
+        if (j->pid > 0)
+            kill(-j->pid, SIGKILL);
+        close(j->w->sock);
+        j->w->sock = -1;
+        int st;
+        waitpid(j->w->pid, &st, 0);
+        j->w->pid = -1;
+        j->worker_died = 1;
+        j->status = 0;
+        j->exited = 1;
+    }
+}
+
 /* Forks the unit's process. Returns 0, or -1 with the reason in *why. */
 static int start_job(run *r, job *j, task *t, char **why)
 {
@@ -104,6 +348,15 @@ static int start_job(run *r, job *j, task *t, char **why)
     j->out_fd = j->res_fd = -1;
     tg_buf_init(&j->out);
     tg_buf_init(&j->res);
+    if (t->unit->kind == TG_KIND_CHECK) {
+        worker *w = get_worker(r, t);
+        if (w && start_on_worker(r, j, t, w) == 0)
+            return 0;
+        if (w) { /* it could not take the test: exec this one */
+            retire_worker(w);
+            w->busy = 0;
+        }
+    }
     int outp[2] = {-1, -1}, resp[2] = {-1, -1};
     if (pipe2(outp, O_CLOEXEC) != 0 ||
         (t->unit->kind == TG_KIND_CHECK && pipe2(resp, O_CLOEXEC) != 0)) {
@@ -127,9 +380,6 @@ static int start_job(run *r, job *j, task *t, char **why)
             return -1;
         }
     }
-    char idx[16], tot[16];
-    snprintf(idx, sizeof idx, "%d", o->shard_index);
-    snprintf(tot, sizeof tot, "%d", o->shard_total);
     j->start = tg_now();
     j->deadline = j->start + t->suite->timeout;
     pid_t pid = fork();
@@ -146,24 +396,11 @@ static int start_job(run *r, job *j, task *t, char **why)
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0)
             dup2(devnull, 0);
-        signal(SIGPIPE, SIG_DFL);
-        signal(SIGCHLD, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        reset_child_signals();
         setenv("TOLLGATE_TEST_ID", t->unit->id, 1);
-        setenv("TOLLGATE_SHARD_INDEX", idx, 1);
-        setenv("TOLLGATE_SHARD_TOTAL", tot, 1);
         if (resp[1] >= 0)
             setenv("TOLLGATE_RESULT_FD", "3", 1);
-        for (int i = 0; i < t->suite->nenv; i++) {
-            char *kv = tg_expand(t->suite->env[i], NULL, 0);
-            char *eq = strchr(kv, '=');
-            *eq = '\0';
-            setenv(kv, eq + 1, 1);
-        }
+        apply_suite_env(t, o);
         const char *path = t->unit->path;
         switch (t->unit->kind) {
         case TG_KIND_CHECK:
@@ -307,6 +544,12 @@ static void judge_check(const job *j, tg_test *t, const char *output)
     int sig = !j->timed_out && WIFSIGNALED(j->status) ? WTERMSIG(j->status) : 0;
     int code = WIFEXITED(j->status) ? WEXITSTATUS(j->status) : -1;
     t->signal = sig;
+    if (j->worker_died) {
+        t->status = TG_ST_ERROR;
+        t->message = tg_asprintf("the worker process of %s died while the test ran",
+                                 j->t->unit->path);
+        return;
+    }
     if (j->timed_out) {
         t->status = j->stopped ? TG_ST_ERROR : TG_ST_TIMEOUT;
         t->message = process_end_message(j, output);
@@ -659,6 +902,9 @@ static void finish_job(run *r, job *j)
     tg_buf_free(&j->out);
     tg_buf_free(&j->res);
     j->t = NULL;
+    if (j->w)
+        j->w->busy = 0;
+    j->w = NULL;
     finish_task(r, t, &attempt);
     tg_results_free(&attempt);
 }
@@ -698,7 +944,8 @@ static void install(struct sigaction *old_chld, struct sigaction *old_int,
 
 int tg_run_units(const tg_run_opts *o, tg_unit *const *units, size_t n, tg_results *res)
 {
-    run r = {.o = o, .res = res, .total = n};
+    const char *each = getenv("TOLLGATE_EXEC_EACH");
+    run r = {.o = o, .res = res, .total = n, .exec_each = each && strcmp(each, "1") == 0};
     int wake[2];
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
         tg_error(NULL, 0, "cannot make a pipe: %s", strerror(errno));
@@ -745,8 +992,8 @@ int tg_run_units(const tg_run_opts *o, tg_unit *const *units, size_t n, tg_resul
 
     int jobs = o->jobs > 0 ? o->jobs : 1;
     r.jobs = tg_calloc((size_t)jobs, sizeof *r.jobs);
-    struct pollfd *pfd = tg_calloc((size_t)jobs * 2 + 1, sizeof *pfd);
-    job **pjob = tg_calloc((size_t)jobs * 2 + 1, sizeof *pjob);
+    struct pollfd *pfd = tg_calloc((size_t)jobs * 3 + 1, sizeof *pfd);
+    job **pjob = tg_calloc((size_t)jobs * 3 + 1, sizeof *pjob);
     int running = 0;
     double grace = o->grace > 0 ? o->grace : 1.0;
 
@@ -754,7 +1001,8 @@ int tg_run_units(const tg_run_opts *o, tg_unit *const *units, size_t n, tg_resul
         if (interrupted) {
             for (int k = 0; k < jobs; k++)
                 if (r.jobs[k].t && !r.jobs[k].exited && !r.jobs[k].timed_out) {
-                    kill(-r.jobs[k].pid, SIGTERM);
+                    if (r.jobs[k].pid > 0)
+                        kill(-r.jobs[k].pid, SIGTERM);
                     r.jobs[k].timed_out = 1;
                     r.jobs[k].stopped = 1;
                     r.jobs[k].kill_at = tg_now() + grace;
@@ -807,6 +1055,11 @@ int tg_run_units(const tg_run_opts *o, tg_unit *const *units, size_t n, tg_resul
                 pfd[np].events = POLLIN;
                 pjob[np++] = j;
             }
+            if (j->w && !j->exited && j->w->sock >= 0) {
+                pfd[np].fd = j->w->sock;
+                pfd[np].events = POLLIN;
+                pjob[np++] = j;
+            }
         }
         int wait_ms = next > now ? (int)((next - now) * 1000.0) + 1 : 0;
         if (poll(pfd, (nfds_t)np, wait_ms) > 0) {
@@ -814,21 +1067,27 @@ int tg_run_units(const tg_run_opts *o, tg_unit *const *units, size_t n, tg_resul
             if (pfd[0].revents)
                 while (read(wake[0], sink, sizeof sink) > 0)
                     ;
-            for (int k = 1; k < np; k++)
-                if (pfd[k].revents)
+            for (int k = 1; k < np; k++) {
+                if (!pfd[k].revents)
+                    continue;
+                if (pjob[k]->w && pfd[k].fd == pjob[k]->w->sock)
+                    hear_worker(pjob[k]);
+                else
                     drain(&r, pjob[k]);
+            }
         }
         now = tg_now();
         for (int k = 0; k < jobs; k++) {
             job *j = &r.jobs[k];
             if (!j->t)
                 continue;
-            if (!j->exited && waitpid(j->pid, &j->status, WNOHANG) == j->pid)
+            if (!j->exited && !j->w && waitpid(j->pid, &j->status, WNOHANG) == j->pid)
                 j->exited = 1;
             if (j->exited) {
                 drain(&r, j);
                 /* Whatever it left behind (a child holding the pipe) goes too. */
-                kill(-j->pid, SIGKILL);
+                if (j->pid > 0)
+                    kill(-j->pid, SIGKILL);
                 if (j->out_fd >= 0)
                     close(j->out_fd);
                 if (j->res_fd >= 0)
@@ -837,16 +1096,27 @@ int tg_run_units(const tg_run_opts *o, tg_unit *const *units, size_t n, tg_resul
                 running--;
                 finish_job(&r, j);
             } else if (!j->timed_out && now >= j->deadline) {
-                kill(-j->pid, SIGTERM);
+                if (j->pid > 0)
+                    kill(-j->pid, SIGTERM);
                 j->timed_out = 1;
                 j->kill_at = now + grace;
             } else if (j->timed_out && now >= j->kill_at) {
-                kill(-j->pid, SIGKILL);
+                if (j->pid > 0)
+                    kill(-j->pid, SIGKILL);
                 j->kill_at = now + 60;
             }
         }
     }
 
+    for (int i = 0; i < r.nworkers; i++) {
+        retire_worker(r.workers[i]);
+        free(r.workers[i]->path);
+        free(r.workers[i]);
+    }
+    free(r.workers);
+    for (int i = 0; i < r.nno_serve; i++)
+        free(r.no_serve[i]);
+    free(r.no_serve);
     for (int s = 0; s < cfg->nservices; s++)
         if (started[s]) {
             char *var = tg_service_env_name(cfg->services[s].name);

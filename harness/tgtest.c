@@ -2,7 +2,10 @@
 #include "tgtest.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@ struct tgt_registry {
     const char *suite;
     entry *tests;
     int ntests, cap;
+    int *by_rest; /* test indexes sorted by the id after its suite part */
     tcase_def *tcases;
     int ntcases;
 };
@@ -179,9 +183,17 @@ static int run_one(tgt_registry *r, const char *id)
      * as, which may not be the name the binary gives itself. */
     const char *want = strchr(id, '/');
     const entry *e = NULL;
-    for (int i = 0; i < r->ntests && want; i++)
-        if (strcmp(strchr(r->tests[i].id, '/'), want) == 0)
-            e = &r->tests[i];
+    for (int lo = 0, hi = r->ntests; want && lo < hi && !e;) {
+        int mid = lo + (hi - lo) / 2;
+        const entry *m = &r->tests[r->by_rest[mid]];
+        int c = strcmp(strchr(m->id, '/'), want);
+        if (c == 0)
+            e = m;
+        else if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     if (!e) {
         fprintf(stderr, "tgtest: unknown test id '%s' (list them with --tg-list)\n", id);
         return TGT_EXIT_UNKNOWN;
@@ -236,11 +248,109 @@ static int run_all(tgt_registry *r)
     return failed ? 1 : 0;
 }
 
+/* Receives one "RUN id" request with its two descriptors (output, result).
+ * Returns the id length, 0 at end of file, -1 on error. */
+static int receive_request(int sock, char *id, size_t cap, int fds[2])
+{
+    char buf[1100];
+    char ctl[CMSG_SPACE(2 * sizeof(int))];
+    struct iovec iov = {buf, sizeof buf - 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                       .msg_controllen = sizeof ctl};
+    ssize_t n;
+    while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (n <= 0)
+        return n == 0 ? 0 : -1;
+    buf[n] = '\0';
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(2 * sizeof(int)) ||
+        strncmp(buf, "RUN ", 4) != 0)
+        return -1;
+    memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
+    size_t len = strlen(buf + 4);
+    if (len >= cap) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    memcpy(id, buf + 4, len + 1);
+    return (int)len;
+}
+
+static void send_line(int sock, const char *fmt, long v)
+{
+    char line[64];
+    int n = snprintf(line, sizeof line, fmt, v);
+    while (send(sock, line, (size_t)n, MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
+/* --tg-serve: tollgate's worker. The binary starts once; for each test
+ * tollgate sends "RUN id" with the test's output and result pipes over the
+ * socket on $TOLLGATE_WORKER_FD, and the worker forks a child that becomes
+ * the test's own process (its own process group, the pipes on 1, 2 and 3).
+ * The worker answers "PID n" at once, so tollgate can time the test out and
+ * kill its group, then "EXIT status" when the child ends. Each test still
+ * runs alone in a fresh process; only the exec per test is saved. */
+static int serve(tgt_registry *r)
+{
+    const char *fdv = getenv("TOLLGATE_WORKER_FD");
+    int sock = fdv ? atoi(fdv) : -1;
+    if (sock < 3) {
+        fputs("tgtest: --tg-serve needs TOLLGATE_WORKER_FD (tollgate sets it)\n", stderr);
+        return 2;
+    }
+    send_line(sock, "READY %ld", (long)getpid());
+    char id[1024];
+    int fds[2];
+    for (;;) {
+        int n = receive_request(sock, id, sizeof id, fds);
+        if (n <= 0)
+            return n == 0 ? 0 : 2;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            setpgid(0, 0);
+            dup2(fds[0], 1);
+            dup2(fds[0], 2);
+            dup2(fds[1], 3); /* replaces the socket in the child */
+            if (fds[0] > 3)
+                close(fds[0]);
+            if (fds[1] > 3)
+                close(fds[1]);
+            setenv("TOLLGATE_RESULT_FD", "3", 1);
+            setenv("TOLLGATE_TEST_ID", id, 1);
+            signal(SIGPIPE, SIG_DFL);
+            exit(run_one(r, id)); /* exit, not _exit: gcov and sanitizers flush */
+        }
+        close(fds[0]);
+        close(fds[1]);
+        if (pid < 0) {
+            send_line(sock, "EXIT %ld", (long)(127 << 8));
+            continue;
+        }
+        setpgid(pid, pid);
+        send_line(sock, "PID %ld", (long)pid);
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        send_line(sock, "EXIT %ld", (long)status);
+    }
+}
+
 int tgt_main(int argc, char **argv, const char *suite, void (*reg)(tgt_registry *))
 {
     tgt_registry r = {.suite = suite};
     reg(&r);
     make_ids_distinct(&r);
+    /* Every id starts with this binary's suite name, so id order is the
+     * order of the rest; run_one finds a test by binary search. */
+    r.by_rest = xrealloc(NULL, sizeof *r.by_rest * (size_t)(r.ntests + 1));
+    for (int i = 0; i < r.ntests; i++)
+        r.by_rest[i] = i;
+    sort_base = r.tests;
+    qsort(r.by_rest, (size_t)r.ntests, sizeof *r.by_rest, cmp_by_id_then_order);
     int rc;
     if (argc == 2 && strcmp(argv[1], "--tg-list") == 0) {
         for (int i = 0; i < r.ntests; i++)
@@ -248,10 +358,12 @@ int tgt_main(int argc, char **argv, const char *suite, void (*reg)(tgt_registry 
         rc = fflush(stdout) == 0 ? 0 : 1;
     } else if (argc == 3 && strcmp(argv[1], "--tg-run") == 0) {
         rc = run_one(&r, argv[2]);
+    } else if (argc == 2 && strcmp(argv[1], "--tg-serve") == 0) {
+        rc = serve(&r);
     } else if (argc == 1) {
         rc = run_all(&r);
     } else {
-        fprintf(stderr, "usage: %s [--tg-list | --tg-run ID]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--tg-list | --tg-run ID | --tg-serve]\n", argv[0]);
         rc = 2;
     }
     for (int i = 0; i < r.ntests; i++)
@@ -260,5 +372,6 @@ int tgt_main(int argc, char **argv, const char *suite, void (*reg)(tgt_registry 
         free(r.tcases[i].name);
     free(r.tests);
     free(r.tcases);
+    free(r.by_rest);
     return rc;
 }

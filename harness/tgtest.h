@@ -17,6 +17,9 @@
  *                      The id's first part may be any name: tollgate uses the
  *                      suite of tollgate.yaml that runs the binary, so one
  *                      binary can serve two suites with distinct ids.
+ *   BIN --tg-serve     tollgate's worker: stays up and forks one child per test
+ *                      tollgate sends (see serve() in tgtest.c), so a test
+ *                      still runs alone in a fresh process without an exec.
  *   BIN                runs everything with Check's own srunner (fork mode),
  *                      as a plain Check binary would.
  *
