@@ -15,26 +15,37 @@ echo "Machine: $(nproc) cores; $(date -u +%Y-%m-%dT%H:%M:%SZ)."
 echo
 echo "### Runner overhead: $n trivial Check tests, one process per test"
 echo
-t0=$(date +%s.%N); $B/trivial >/dev/null; t1=$(date +%s.%N)
-check_s=$(echo "$t1 - $t0" | bc -l)
+# Median of three wall-clock runs of a command (stdout discarded).
+median3() {
+  local t=()
+  for _ in 1 2 3; do
+    local t0 t1
+    t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N)
+    t+=("$(echo "$t1 - $t0" | bc -l)")
+  done
+  printf '%s\n' "${t[@]}" | sort -g | sed -n 2p
+}
 cat > $B/bench.yaml <<YAML
 history: $B/timings.json
 suites:
   bench: {kind: check, binaries: $B/trivial}
 YAML
 rm -f $B/timings.json
-t0=$(date +%s.%N); build/tollgate run --config $B/bench.yaml --out $B/run1 --jobs 1 --quiet >/dev/null; t1=$(date +%s.%N)
-tg1_s=$(echo "$t1 - $t0" | bc -l)
-t0=$(date +%s.%N); build/tollgate run --config $B/bench.yaml --out $B/runN --quiet >/dev/null; t1=$(date +%s.%N)
-tgn_s=$(echo "$t1 - $t0" | bc -l)
+check_s=$(median3 $B/trivial)
+tg1_s=$(median3 build/tollgate run --config $B/bench.yaml --out $B/run1 --jobs 1 --quiet)
+tgn_s=$(median3 build/tollgate run --config $B/bench.yaml --out $B/runN --quiet)
+ex1_s=$(median3 env TOLLGATE_EXEC_EACH=1 build/tollgate run --config $B/bench.yaml --out $B/runE --jobs 1 --quiet)
 grep -q "\"passed\":	$n" $B/runN/results.json || { echo "tollgate did not pass all $n tests" >&2; exit 1; }
-printf '| runner | time | ratio to Check |\n|---|---:|---:|\n'
+ratio() { echo "$1 / $check_s" | bc -l; }
+printf '| runner (median of 3 runs) | time | ratio to Check |\n|---|---:|---:|\n'
 printf '| Check srunner, fork mode (1 process) | %.2fs | 1.00x |\n' "$check_s"
-printf '| tollgate run --jobs 1 | %.2fs | %.2fx |\n' "$tg1_s" "$(echo "$tg1_s / $check_s" | bc -l)"
-printf '| tollgate run (--jobs %s, the default) | %.2fs | %.2fx |\n' "$(nproc)" "$tgn_s" "$(echo "$tgn_s / $check_s" | bc -l)"
+printf '| tollgate run --jobs 1 | %.2fs | %.2fx |\n' "$tg1_s" "$(ratio "$tg1_s")"
+printf '| tollgate run (--jobs %s, the default) | %.2fs | %.2fx |\n' "$(nproc)" "$tgn_s" "$(ratio "$tgn_s")"
+printf '| tollgate run --jobs 1, exec per test (TOLLGATE_EXEC_EACH=1) | %.2fs | %.2fx |\n' "$ex1_s" "$(ratio "$ex1_s")"
 echo
-echo "tollgate's process per test is fork + exec of the suite binary, with a timeout, output capture"
-echo "and a result pipe; Check's fork mode forks without exec. Target: at most 1.2x."
+echo "tollgate starts each suite binary once as a worker (--tg-serve) that forks a fresh process per"
+echo "test; tollgate owns each test's output and result pipes, process group, timeout and kill. Check's"
+echo "fork mode forks per test inside one process and supervises nothing outside it. Target: at most 1.2x."
 echo
 echo "### Shard balance: max shard time / (total / 4); 1.0 is perfect"
 echo
