@@ -9,6 +9,7 @@
 #include "tg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -229,13 +230,21 @@ int tg_cmd_run(int argc, char **argv)
     for (size_t i = 0; i < nmine; i++)
         cJSON_AddItemToArray(ids, cJSON_CreateString(mine[i]->id));
 
-    const char *pfd = getenv("TOLLGATE_PROGRESS_FD");
+    /* The progress pipe is this run's alone: tests that run tollgate
+     * themselves must not inherit it (nor the variable naming it). */
+    const char *pfdv = getenv("TOLLGATE_PROGRESS_FD");
+    int progress_fd = pfdv ? atoi(pfdv) : -1;
+    if (progress_fd > 2)
+        fcntl(progress_fd, F_SETFD, FD_CLOEXEC);
+    else
+        progress_fd = -1;
+    unsetenv("TOLLGATE_PROGRESS_FD");
     tg_run_opts o = {.cfg = &p.cfg,
                      .shard_index = sh.index,
                      .shard_total = sh.total,
                      .jobs = jobs ? jobs : p.cfg.jobs ? p.cfg.jobs : tg_ncpu(),
                      .out_dir = out_dir,
-                     .progress_fd = pfd ? atoi(pfd) : -1,
+                     .progress_fd = progress_fd,
                      .quiet = quiet};
     char *self = self_exe(argv[0]);
     o.self_exe = self;
