@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -220,7 +221,12 @@ int be_config_load(be_config *c, int argc, char **argv, be_getenv_fn env, char *
     memset(c, 0, sizeof *c);
     if (!env)
         env = process_getenv;
+    /* The CPUs this process may run on (a container's CPU set, taskset),
+     * not the machine's: more threads than CPUs only adds tail latency. */
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0)
+        ncpu = CPU_COUNT(&allowed);
     c->port = 8080;
     c->rate_limit = 60;
     c->max_body = 1048576;

@@ -81,7 +81,7 @@ run_wrk() { # url
 
 # --- the C backend: SQLite file, one project, default logging to /dev/null
 cport=$(free_port)
-PORT=$cport HOST=127.0.0.1 WORKERS=2 RATE_LIMIT_PER_MINUTE=1000000000 LOG_LEVEL=info \
+PORT=$cport HOST=127.0.0.1 RATE_LIMIT_PER_MINUTE=1000000000 LOG_LEVEL=info \
   DATABASE_URL="sqlite://$tmp/c.db" $pin_server "$build/backend" >/dev/null 2>"$tmp/c.err" &
 cpid=$!; pids+=("$cpid")
 wait_ready "http://127.0.0.1:$cport/health"
