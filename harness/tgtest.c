@@ -133,6 +133,25 @@ static void make_ids_distinct(tgt_registry *r)
     free(order);
 }
 
+void tgt_scratch(char *out, const char *prefix)
+{
+    snprintf(out, 64, "/tmp/%.40s-XXXXXX", prefix);
+    ck_assert_msg(mkdtemp(out) != NULL, "cannot make a scratch folder %s", out);
+}
+
+void tgt_rmtree(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/rm", "rm", "-rf", "--", path, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (pid > 0)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+}
+
 const char *tgt_service_url(const char *name)
 {
     char var[128] = "TOLLGATE_";

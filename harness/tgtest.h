@@ -47,6 +47,12 @@ int tgt_main(int argc, char **argv, const char *suite, void (*reg)(tgt_registry 
 #define TGT_MAIN(suite, reg)                                                                       \
     int main(int argc, char **argv) { return tgt_main(argc, argv, suite, reg); }
 
+/* A fresh scratch folder for a test: /tmp/PREFIX-XXXXXX, written into out
+ * (at least 64 bytes); aborts the test when it cannot be made. tgt_rmtree()
+ * removes a folder and everything in it. */
+void tgt_scratch(char *out, const char *prefix);
+void tgt_rmtree(const char *path);
+
 /* For integration tests: the URL of a service tollgate started
  * ($TOLLGATE_<NAME>_URL, NAME upper-cased), or NULL. */
 const char *tgt_service_url(const char *name);

@@ -16,18 +16,14 @@ static char dir[64];
 
 static void make_dir(void)
 {
-    strcpy(dir, "/tmp/tg-cli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tgt_scratch(dir, "tg-cli");
     unsetenv("GITHUB_ACTIONS");
     unsetenv("GITHUB_STEP_SUMMARY");
 }
 
 static void drop_dir(void)
 {
-    char *cmd = tg_asprintf("rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    free(cmd);
+    tgt_rmtree(dir);
 }
 
 static char *write_config(const char *text)

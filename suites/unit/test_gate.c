@@ -16,16 +16,12 @@ static char dir[64];
 
 static void make_dir(void)
 {
-    strcpy(dir, "/tmp/tg-gate-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tgt_scratch(dir, "tg-gate");
 }
 
 static void drop_dir(void)
 {
-    char *cmd = tg_asprintf("rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    free(cmd);
+    tgt_rmtree(dir);
 }
 
 /* A shard folder: `units` planned here; `ids` ran with `st`. */

@@ -13,17 +13,13 @@ static char state[64];
 
 static void make_state(void)
 {
-    strcpy(state, "/tmp/tg-runner-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(state));
+    tgt_scratch(state, "tg-runner");
     setenv("FIXTURE_STATE", state, 1);
 }
 
 static void drop_state(void)
 {
-    char *cmd = tg_asprintf("rm -rf '%s'", state);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", state);
-    free(cmd);
+    tgt_rmtree(state);
 }
 
 static char *build_path(const char *rel)
