@@ -73,6 +73,17 @@ static char *temp_file(const char *content)
     return path;
 }
 
+/* Validates xml against the Jenkins XSD; xmllint's exit code. */
+static int xmllint_schema(const char *xml)
+{
+    char *path = temp_file(xml);
+    char *argv[] = {"xmllint", "--noout", "--schema", XSD, path, NULL};
+    int rc = run(argv);
+    unlink(path);
+    free(path);
+    return rc;
+}
+
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
@@ -174,11 +185,7 @@ START_TEST(jenkins_junit_is_valid_against_the_jenkins_xsd)
     ck_assert_ptr_null(strstr(xml, "flakyFailure"));
     ck_assert_ptr_nonnull(strstr(xml, "suites/unit/test_a.c:11: got"));
     ck_assert_ptr_nonnull(strstr(xml, "1 earlier attempt(s) failed:"));
-    char *path = temp_file(xml);
-    char *argv[] = {"xmllint", "--noout", "--schema", XSD, path, NULL};
-    ck_assert_int_eq(run(argv), 0);
-    unlink(path);
-    free(path);
+    ck_assert_int_eq(xmllint_schema(xml), 0);
     free(xml);
     tg_results_free(&r);
 }
@@ -204,11 +211,7 @@ START_TEST(an_empty_run_is_still_valid_junit)
     tg_results r;
     tg_results_init(&r, "shard");
     char *xml = tg_junit_render(&r, 1);
-    char *path = temp_file(xml);
-    char *argv[] = {"xmllint", "--noout", "--schema", XSD, path, NULL};
-    ck_assert_int_eq(run(argv), 0);
-    unlink(path);
-    free(path);
+    ck_assert_int_eq(xmllint_schema(xml), 0);
     free(xml);
     tg_results_free(&r);
 }
